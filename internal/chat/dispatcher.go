@@ -1,0 +1,285 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/news"
+)
+
+// Outbox is the storage the Dispatcher sends from.
+type Outbox interface {
+	OutboxChannels(ctx context.Context) ([]string, error)
+	NextOutbox(ctx context.Context, channel string) (news.OutboxMessage, bool, error)
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, next time.Time, errMsg string) error
+	MarkFailed(ctx context.Context, id int64, at time.Time, errMsg string) error
+}
+
+// DispatchHooks receive send outcomes for metrics; any may be nil.
+type DispatchHooks struct {
+	Sent   func(channel string)
+	Failed func(channel string, permanent bool)
+}
+
+// Retry backoff for transient send failures, when the platform names no
+// Retry-After: 1s doubling up to 5 minutes. Messages are never dropped for
+// transient failures; they wait in the outbox.
+const (
+	minRetry = time.Second
+	maxRetry = 5 * time.Minute
+	// sendTimeout bounds one send, also the in-flight send that finishes
+	// during shutdown.
+	sendTimeout = 30 * time.Second
+)
+
+// ChannelHealth is what the dispatcher knows of a channel's deliveries.
+type ChannelHealth struct {
+	Channel     string
+	LastSent    time.Time
+	LastError   time.Time
+	LastErrMsg  string
+	Failing     bool // the last send failed permanently, or transient failures are ongoing
+	Permanent   bool // the last failure was permanent (bad token, unknown channel)
+	Consecutive int  // consecutive failed attempts
+}
+
+// Dispatcher sends queued messages: per channel, in order, one at a time,
+// retrying transient failures with backoff and Retry-After, marking each
+// message sent or failed in storage.
+type Dispatcher struct {
+	outbox    Outbox
+	notifiers map[string]Notifier
+	now       func() time.Time
+	log       *slog.Logger
+	hooks     DispatchHooks
+
+	mu     sync.Mutex
+	kicks  map[string]chan struct{}
+	health map[string]*ChannelHealth
+}
+
+// DispatcherOptions configure a Dispatcher.
+type DispatcherOptions struct {
+	Outbox    Outbox
+	Notifiers map[string]Notifier // by channel name
+	Now       func() time.Time    // nil = time.Now
+	Logger    *slog.Logger
+	Hooks     DispatchHooks
+}
+
+// NewDispatcher returns a Dispatcher.
+func NewDispatcher(o DispatcherOptions) *Dispatcher {
+	d := &Dispatcher{outbox: o.Outbox, notifiers: o.Notifiers, now: o.Now, log: o.Logger, hooks: o.Hooks,
+		kicks: map[string]chan struct{}{}, health: map[string]*ChannelHealth{}}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	for ch := range d.notifiers {
+		d.kicks[ch] = make(chan struct{}, 1)
+		d.health[ch] = &ChannelHealth{Channel: ch}
+	}
+	return d
+}
+
+// Kick wakes every channel's sender to look at the outbox now.
+func (d *Dispatcher) Kick() {
+	for _, k := range d.kicks {
+		select {
+		case k <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Health returns the delivery health of every channel, by name.
+func (d *Dispatcher) Health() []ChannelHealth {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]ChannelHealth, 0, len(d.health))
+	for _, h := range d.health {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Channel < out[j].Channel })
+	return out
+}
+
+// Run sends until ctx is done: one sender per channel. A send in flight when
+// ctx ends is finished (bounded by a timeout), then Run returns.
+func (d *Dispatcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for ch := range d.notifiers {
+		wg.Go(func() { d.runChannel(ctx, ch) })
+	}
+	wg.Wait()
+}
+
+func (d *Dispatcher) runChannel(ctx context.Context, ch string) {
+	kick := d.kicks[ch]
+	for ctx.Err() == nil {
+		wait, err := d.step(ctx, ch)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Error("dispatch", "channel", ch, "err", err)
+			wait = minRetry
+		}
+		if wait < 0 {
+			continue // more to send now
+		}
+		var timer *time.Timer
+		var due <-chan time.Time
+		if wait > 0 {
+			timer = time.NewTimer(wait)
+			due = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-kick:
+		case <-due:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// step sends the channel's oldest queued message if it is due. It returns a
+// negative wait when another message may be sent at once, zero when the
+// queue is empty (wait for a kick), or how long until the head is due.
+func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error) {
+	msg, ok, err := d.outbox.NextOutbox(ctx, ch)
+	if err != nil {
+		return 0, fmt.Errorf("next message for %s: %w", ch, err)
+	}
+	if !ok {
+		return 0, nil
+	}
+	now := d.now()
+	if msg.NextAttempt.After(now) {
+		return msg.NextAttempt.Sub(now), nil
+	}
+	n, ok := d.notifiers[ch]
+	if !ok {
+		// The channel left the config; its messages stay queued.
+		return 0, nil
+	}
+	// An in-flight send completes even when shutdown starts.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	err = n.Send(sctx, msg)
+	cancel()
+	now = d.now()
+	if err == nil {
+		d.record(ch, now, nil, false)
+		if d.hooks.Sent != nil {
+			d.hooks.Sent(ch)
+		}
+		if err := d.outbox.MarkSent(context.WithoutCancel(ctx), msg.ID, now); err != nil {
+			return 0, fmt.Errorf("mark message %d sent: %w", msg.ID, err)
+		}
+		return -1, nil
+	}
+	perm := IsPermanent(err)
+	d.record(ch, now, err, perm)
+	if d.hooks.Failed != nil {
+		d.hooks.Failed(ch, perm)
+	}
+	if perm {
+		d.log.Error("send failed permanently; message kept as failed", "channel", ch, "message", msg.ID, "err", err)
+		if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), msg.ID, now, err.Error()); err != nil {
+			return 0, fmt.Errorf("mark message %d failed: %w", msg.ID, err)
+		}
+		return -1, nil
+	}
+	wait := RetryDelay(msg.Attempts + 1)
+	if ra, ok := RetryAfter(err); ok && ra > wait {
+		wait = ra
+	}
+	next := now.Add(wait)
+	d.log.Warn("send failed; will retry", "channel", ch, "message", msg.ID, "attempt", msg.Attempts+1, "retry_at", next, "err", err)
+	if err := d.outbox.MarkRetry(context.WithoutCancel(ctx), msg.ID, next, err.Error()); err != nil {
+		return 0, fmt.Errorf("mark message %d for retry: %w", msg.ID, err)
+	}
+	return wait, nil
+}
+
+func (d *Dispatcher) record(ch string, at time.Time, err error, perm bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h := d.health[ch]
+	if h == nil {
+		h = &ChannelHealth{Channel: ch}
+		d.health[ch] = h
+	}
+	if err == nil {
+		h.LastSent, h.Failing, h.Permanent, h.Consecutive = at, false, false, 0
+		return
+	}
+	h.LastError, h.LastErrMsg, h.Failing, h.Permanent = at, err.Error(), true, perm
+	h.Consecutive++
+}
+
+// RetryDelay is the backoff before attempt n+1 after n failed attempts.
+func RetryDelay(attempts int) time.Duration {
+	d := minRetry
+	for i := 1; i < attempts && d < maxRetry; i++ {
+		d *= 2
+	}
+	return min(d, maxRetry)
+}
+
+// ErrQueued is returned by Drain when messages are still waiting for a retry.
+var ErrQueued = errors.New("messages still queued")
+
+// Drain sends every queued message that can go out now, waiting for retries
+// up to maxWait in all, then returns. It is for one-shot runs: messages that
+// could not be sent stay queued for the next run.
+func (d *Dispatcher) Drain(ctx context.Context, maxWait time.Duration) error {
+	chans, err := d.outbox.OutboxChannels(ctx)
+	if err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	deadline := d.now().Add(maxWait)
+	var stuck []string
+	for _, ch := range chans {
+		if _, ok := d.notifiers[ch]; !ok {
+			continue
+		}
+		for {
+			wait, err := d.step(ctx, ch)
+			if err != nil {
+				return fmt.Errorf("drain: %w", err)
+			}
+			if wait < 0 {
+				continue
+			}
+			if wait == 0 {
+				break
+			}
+			if d.now().Add(wait).After(deadline) {
+				stuck = append(stuck, ch)
+				break
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("drain: %w", ctx.Err())
+			case <-t.C:
+			}
+		}
+	}
+	if len(stuck) > 0 {
+		return fmt.Errorf("drain: channels %v: %w", stuck, ErrQueued)
+	}
+	return nil
+}

@@ -1,0 +1,280 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedwatch/feedwatch/internal/news"
+)
+
+// DefaultDiscordAPIURL is Discord's REST API base.
+const DefaultDiscordAPIURL = "https://discord.com/api/v10"
+
+// allowedMentions is always {"parse": []}: Discord then resolves no mention
+// at all, whatever the text says.
+type allowedMentions struct {
+	Parse []string `json:"parse"`
+}
+
+func noMentions() allowedMentions { return allowedMentions{Parse: []string{}} }
+
+// discordCreateMessage is the body of POST /channels/{id}/messages.
+// discordgo's MessageSend has no enforce_nonce, hence our own struct.
+type discordCreateMessage struct {
+	Content         string                    `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed `json:"embeds,omitempty"`
+	AllowedMentions allowedMentions           `json:"allowed_mentions"`
+	Nonce           string                    `json:"nonce,omitempty"`
+	EnforceNonce    bool                      `json:"enforce_nonce,omitempty"`
+}
+
+// discordWebhookBody is the body of an Execute Webhook call.
+type discordWebhookBody struct {
+	Content         string                    `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed `json:"embeds,omitempty"`
+	AllowedMentions allowedMentions           `json:"allowed_mentions"`
+}
+
+// DiscordAPI posts messages to a Discord channel with the bot token.
+type DiscordAPI struct {
+	s       *discordgo.Session
+	channel string
+	r       Renderer
+}
+
+// NewDiscordAPI returns a Notifier posting to channelID through s (see
+// NewDiscordSession). Requests go through s's rate limiter; its automatic
+// re-sends are turned off per request, since a re-sent POST could double a
+// message and a wait on 429 belongs to the outbox.
+func NewDiscordAPI(s *discordgo.Session, channelID string, r Renderer) *DiscordAPI {
+	return &DiscordAPI{s: s, channel: channelID, r: r}
+}
+
+// discordNonce derives the nonce of part i of n of outbox message id: Discord
+// answers a repeated nonce from the same bot (within a few minutes) with the
+// message it already created, so a send retried after a lost response is not
+// doubled. Base 36 keeps it within 25 characters for any int64.
+func discordNonce(id int64, part, parts int) string {
+	if id <= 0 {
+		return "" // not from the outbox: nothing stable to derive from
+	}
+	n := "fw" + strconv.FormatInt(id, 36)
+	if parts > 1 {
+		n += "." + strconv.Itoa(part)
+	}
+	if len(n) > DiscordNonceMax {
+		return ""
+	}
+	return n
+}
+
+// Send posts m (each part, if it must be split) with allowed_mentions
+// {"parse": []} and a nonce derived from the outbox ID.
+func (n *DiscordAPI) Send(ctx context.Context, m news.OutboxMessage) error {
+	endpoint := discordgo.EndpointChannelMessages(n.channel)
+	parts := n.r.Discord(m.Message)
+	for i, p := range parts {
+		body := discordCreateMessage{
+			Content:         p.Content,
+			Embeds:          p.Embeds,
+			AllowedMentions: noMentions(),
+			Nonce:           discordNonce(m.ID, i+1, len(parts)),
+		}
+		body.EnforceNonce = body.Nonce != ""
+		_, err := n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
+			discordgo.WithContext(ctx),
+			discordgo.WithRetryOnRatelimit(false),
+			discordgo.WithRestRetries(0))
+		if err != nil {
+			se := classifyDiscord(err, n.s.Token)
+			se.Err = fmt.Errorf("discord channel %s: %w", n.channel, se.Err)
+			return se
+		}
+	}
+	return nil
+}
+
+// classifyDiscord maps a discordgo error to a SendError whose text holds
+// neither the token nor the request (RESTError carries the request with its
+// Authorization header, so it is described, never wrapped).
+func classifyDiscord(err error, token string) *SendError {
+	secrets := []string{token, strings.TrimPrefix(token, "Bot ")}
+	var (
+		rl   *discordgo.RateLimitError
+		rest *discordgo.RESTError
+	)
+	switch {
+	case errors.As(err, &rl):
+		var d time.Duration
+		if rl.TooManyRequests != nil {
+			d = rl.RetryAfter
+		}
+		return &SendError{RetryAfter: d, Status: http.StatusTooManyRequests,
+			Err: fmt.Errorf("rate limited, retry after %s", d)}
+	case errors.As(err, &rest) && rest.Response != nil:
+		code := rest.Response.StatusCode
+		text := fmt.Sprintf("HTTP %d", code)
+		if rest.Message != nil && rest.Message.Message != "" {
+			text += ": " + snippet(rest.Message.Message, secrets...)
+			if rest.Message.Code != 0 {
+				text += fmt.Sprintf(" (code %d)", rest.Message.Code)
+			}
+		}
+		return statusError(code, 0, errors.New(text))
+	}
+	// Transport failures, 502 after discordgo's (disabled) retries,
+	// unreadable answers, cancellation: worth a retry.
+	return &SendError{Err: transportError(err, secrets...)}
+}
+
+// NewDiscordSession returns a discordgo session for REST calls whose HTTP
+// client sends every request for Discord's API to apiURL instead (a proxy, or
+// a fake server in tests). discordgo computes its endpoint URLs once at
+// start-up, so rather than editing them a transport rewrites the prefix. The
+// session never re-sends on its own: no retries on 502, no sleeping on 429.
+// token may be given with or without its "Bot " prefix. hc may be nil.
+func NewDiscordSession(token, apiURL string, hc *http.Client) (*discordgo.Session, error) {
+	if apiURL == "" {
+		apiURL = DefaultDiscordAPIURL
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("discord session: api_url must be an absolute http(s) URL")
+	}
+	if token == "" {
+		return nil, errors.New("discord session: empty token")
+	}
+	if !strings.HasPrefix(token, "Bot ") && !strings.HasPrefix(token, "Bearer ") {
+		token = "Bot " + token
+	}
+	s, err := discordgo.New(token)
+	if err != nil {
+		return nil, fmt.Errorf("discord session: %w", scrub(err, token))
+	}
+	client := http.Client{Timeout: defaultHTTPTimeout}
+	if hc != nil {
+		client = *hc
+	}
+	next := client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	client.Transport = &prefixTransport{
+		from: discordgo.EndpointAPI,
+		to:   strings.TrimRight(apiURL, "/") + "/",
+		next: next,
+	}
+	s.Client = &client
+	s.MaxRestRetries = 0
+	s.ShouldRetryOnRateLimit = false
+	// discordgo would print its own unstructured lines through the standard
+	// logger; every failure is returned instead and logged by the caller.
+	s.LogLevel = discordgo.LogError - 1
+	return s, nil
+}
+
+// prefixTransport sends requests whose URL starts with from to the same path
+// under to.
+type prefixTransport struct {
+	from, to string
+	next     http.RoundTripper
+}
+
+// RoundTrip rewrites the URL on a clone (a RoundTripper must not change the
+// caller's request) and passes it on.
+func (t *prefixTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	s := req.URL.String()
+	if !strings.HasPrefix(s, t.from) {
+		return t.next.RoundTrip(req)
+	}
+	u, err := url.Parse(t.to + strings.TrimPrefix(s, t.from))
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("rewrite discord API URL: %w", err)
+	}
+	r := req.Clone(req.Context())
+	r.URL = u
+	r.Host = ""
+	return t.next.RoundTrip(r)
+}
+
+// DiscordWebhook posts messages to a Discord webhook.
+type DiscordWebhook struct {
+	hook   webhook
+	target string
+	r      Renderer
+}
+
+// NewDiscordWebhook returns a Notifier executing the webhook url with
+// ?wait=true, so that a failure is reported rather than dropped. The URL holds
+// the webhook's token: errors call it "discord webhook" and never show it.
+func NewDiscordWebhook(hc *http.Client, url string, r Renderer) *DiscordWebhook {
+	return &DiscordWebhook{
+		hook:   newWebhook(hc, "discord webhook", url, r.now, describeDiscord),
+		target: withWait(url),
+		r:      r,
+	}
+}
+
+// withWait adds wait=true to a webhook URL ("" if it does not parse; the
+// send then fails permanently without naming it).
+func withWait(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("wait", "true")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Send posts m (each part, if it must be split) with allowed_mentions
+// {"parse": []}. Webhooks take no nonce; a retried part may be posted twice
+// if Discord's answer was lost, which waiting for the answer makes rare.
+func (n *DiscordWebhook) Send(ctx context.Context, m news.OutboxMessage) error {
+	for _, p := range n.r.Discord(m.Message) {
+		body := discordWebhookBody{Content: p.Content, Embeds: p.Embeds, AllowedMentions: noMentions()}
+		if err := n.hook.post(ctx, n.target, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describeDiscord reads Discord's error JSON: {"message", "code"} and, on
+// 429, {"retry_after": seconds, "global": bool}.
+func describeDiscord(body []byte) (string, time.Duration) {
+	var js struct {
+		Message    string   `json:"message"`
+		Code       int      `json:"code"`
+		RetryAfter *float64 `json:"retry_after"`
+		Global     bool     `json:"global"`
+	}
+	if json.Unmarshal(body, &js) != nil {
+		return "", 0
+	}
+	var retry time.Duration
+	if js.RetryAfter != nil {
+		retry, _ = secondsDuration(*js.RetryAfter)
+	}
+	text := snippet(js.Message)
+	if js.Code != 0 {
+		text += fmt.Sprintf(" (code %d)", js.Code)
+	}
+	if js.Global {
+		text += " (global rate limit)"
+	}
+	return strings.TrimSpace(text), retry
+}
