@@ -334,6 +334,25 @@ func (c *Config) NewsSubscriptions() []news.Subscription {
 	return out
 }
 
+// NewsDeadlines returns the deadlines as domain deadlines.
+func (c *Config) NewsDeadlines() []news.Deadline {
+	out := make([]news.Deadline, len(c.Deadlines))
+	for i, d := range c.Deadlines {
+		out[i] = news.Deadline{
+			Name: d.Name, Title: d.Title, Due: d.Due, Query: d.Query,
+			Remind:    append([]time.Duration(nil), d.Remind...),
+			Channels:  append([]string(nil), d.Channels...),
+			Countdown: d.Countdown,
+			Mention: news.Mention{
+				Within: d.Mention.Within, Set: d.Mention.WithinSet,
+				Slack: append([]string(nil), d.Mention.Slack...), Discord: append([]string(nil), d.Mention.Discord...),
+			},
+			Source: news.SourceConfig,
+		}
+	}
+	return out
+}
+
 // Channel finds a channel by name.
 func (c *Config) Channel(name string) (Channel, bool) {
 	for _, ch := range c.Channels {

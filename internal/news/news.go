@@ -139,6 +139,15 @@ type Message struct {
 	Footer   string    `json:"footer,omitempty"`
 	Part     int       `json:"part,omitempty"`  // 1-based part number when a message was split
 	Parts    int       `json:"parts,omitempty"` // number of parts when split
+	// Ping names who this message may ping (deadline reminders near due).
+	// Set by the bot only, never from feed text; nil = nobody.
+	Ping *Ping `json:"ping,omitempty"`
+}
+
+// Ping is who a message pings, per platform.
+type Ping struct {
+	Slack   []string `json:"slack,omitempty"`   // Slack user (U…/W…) or user-group (S…) ids
+	Discord []string `json:"discord,omitempty"` // Discord user or role ids
 }
 
 // Section is a group of entries, normally one topic.
@@ -176,4 +185,39 @@ type Pending struct {
 	ID    int64 // the pending row
 	Topic string
 	Item  Item
+}
+
+// Mute silences a topic in a channel until a time.
+type Mute struct {
+	Channel string
+	Topic   string
+	Until   time.Time
+}
+
+// Countdown styles of a deadline.
+const (
+	CountdownPosts  = "posts"  // a message per reminder
+	CountdownPinned = "pinned" // one message per channel, edited in place
+)
+
+// Deadline is a tracked date: reminders before it, and the news that concerns it.
+type Deadline struct {
+	Name      string
+	Title     string
+	Due       time.Time
+	Query     string          // items that concern it
+	Remind    []time.Duration // before Due, longest first; 0 = at Due
+	Channels  []string
+	Countdown string // CountdownPosts or CountdownPinned
+	Mention   Mention
+	Source    Source
+	Created   time.Time // when it started being tracked
+}
+
+// Mention says whom a deadline's reminders ping, and how close to due.
+type Mention struct {
+	Within  time.Duration // ping only in reminders at most this long before due; 0 with Set false = always
+	Set     bool          // Within was given
+	Slack   []string      // Slack user or user-group ids
+	Discord []string      // Discord user or role ids
 }

@@ -11,8 +11,15 @@ import (
 	"github.com/feedwatch/feedwatch/internal/news"
 )
 
-// ErrNotFound is returned when a named or numbered record does not exist.
-var ErrNotFound = errors.New("not found")
+// Errors callers tell apart (chat replies differ for each).
+var (
+	// ErrNotFound is returned when a named or numbered record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists is returned when adding a name that is already taken.
+	ErrExists = errors.New("already exists")
+	// ErrConfigDefined is returned when chat tries to remove what the config file defines.
+	ErrConfigDefined = errors.New("defined in the config file")
+)
 
 // ItemFilter narrows ScanItems.
 type ItemFilter struct {

@@ -1,0 +1,307 @@
+// Package app wires feedwatch together: storage, the poller, the router, the
+// dispatcher, the scheduler and the HTTP server, from a loaded config. The
+// command line (cmd/bot) only parses flags and calls into it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/slack-go/slack"
+
+	"github.com/feedwatch/feedwatch/config"
+	"github.com/feedwatch/feedwatch/internal/alerts"
+	"github.com/feedwatch/feedwatch/internal/chat"
+	"github.com/feedwatch/feedwatch/internal/feeds"
+	"github.com/feedwatch/feedwatch/internal/metrics"
+	"github.com/feedwatch/feedwatch/internal/news"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/store/sqlite"
+)
+
+// Options configure an App.
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	Now    func() time.Time // nil = time.Now
+	// Stdout receives console channels' messages; nil = os.Stdout.
+	Stdout io.Writer
+	// HTTPClient sends to chat (Slack, Discord, webhooks); nil = a client
+	// with sane timeouts.
+	HTTPClient *http.Client
+	Version    string
+}
+
+// App is a configured feedwatch instance.
+type App struct {
+	cfg        *config.Config
+	log        *slog.Logger
+	now        func() time.Time
+	store      store.Store
+	metrics    *metrics.Metrics
+	poller     *feeds.Poller
+	router     *alerts.Router
+	dispatcher *chat.Dispatcher
+	renderer   chat.Renderer
+	platforms  map[string]chat.Platform
+	started    time.Time
+	version    string
+
+	feedsMu sync.RWMutex
+	feeds   []news.Feed
+}
+
+// New opens storage and builds every part from the config.
+func New(ctx context.Context, o Options) (*App, error) {
+	cfg := o.Config
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, version: o.Version, platforms: map[string]chat.Platform{}}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.started = a.now()
+	st, err := openStore(ctx, cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	if err := a.build(ctx, o); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	switch cfg.Storage.Driver {
+	case "", "sqlite":
+		st, err := sqlite.Open(ctx, cfg.Storage.DSN, sqlite.Options{Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open storage %s: %w", cfg.Storage.DSN, err)
+		}
+		return st, nil
+	default:
+		return nil, fmt.Errorf("storage driver %q is not available in this build", cfg.Storage.Driver)
+	}
+}
+
+func (a *App) build(ctx context.Context, o Options) error {
+	cfg := a.cfg
+	a.metrics = metrics.New(a.store.OutboxDepth)
+	loc := cfg.Location()
+	a.renderer = chat.Renderer{Loc: loc, Now: a.now}
+
+	if err := a.store.SyncFeeds(ctx, cfg.NewsFeeds()); err != nil {
+		return fmt.Errorf("sync feeds: %w", err)
+	}
+	if err := a.reloadFeeds(ctx); err != nil {
+		return err
+	}
+
+	rules, err := alerts.NewRules(cfg.NewsTopics(), cfg.NewsSubscriptions(), cfg.NewsDeadlines())
+	if err != nil {
+		return err
+	}
+
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	stdout := o.Stdout
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	notifiers, err := a.notifiers(hc, stdout)
+	if err != nil {
+		return err
+	}
+
+	m := a.metrics
+	a.poller = feeds.NewPoller(feeds.PollerOptions{
+		Store: a.store,
+		Fetcher: feeds.NewFetcher(feeds.FetchOptions{
+			Timeout:      cfg.Fetch.Timeout,
+			MaxBody:      cfg.Fetch.MaxBody,
+			UserAgent:    cfg.Fetch.UserAgent,
+			AllowPrivate: cfg.Fetch.AllowPrivate,
+		}),
+		Now:         a.now,
+		Logger:      a.log,
+		Concurrency: cfg.Fetch.Concurrency,
+		Hooks: feeds.PollHooks{Polled: func(feed string, err error, n int) {
+			switch {
+			case err != nil:
+				m.Polls.WithLabelValues("error").Inc()
+				m.PollErrors.WithLabelValues(feed).Inc()
+			default:
+				m.Polls.WithLabelValues("ok").Inc()
+			}
+			if n > 0 {
+				m.Items.WithLabelValues(feed).Add(float64(n))
+			}
+		}},
+	})
+	a.router = alerts.NewRouter(alerts.RouterOptions{
+		Store:    a.store,
+		Rules:    rules,
+		Split:    a.split,
+		MaxAge:   a.maxAge,
+		Now:      a.now,
+		Logger:   a.log,
+		Location: loc,
+		Hooks: alerts.Hooks{
+			Matched:  func(topic string, n int) { m.Matches.WithLabelValues(topic).Add(float64(n)) },
+			Enqueued: func(ch string, n int) { m.MessagesQueued.WithLabelValues(ch).Add(float64(n)) },
+		},
+	})
+	a.dispatcher = chat.NewDispatcher(chat.DispatcherOptions{
+		Outbox:    a.store,
+		Notifiers: notifiers,
+		Now:       a.now,
+		Logger:    a.log,
+		Hooks: chat.DispatchHooks{
+			Sent: func(ch string) { m.MessagesSent.WithLabelValues(ch).Inc() },
+			Failed: func(ch string, permanent bool) {
+				kind := "retry"
+				if permanent {
+					kind = "permanent"
+				}
+				m.MessagesFailed.WithLabelValues(ch, kind).Inc()
+			},
+		},
+	})
+	return nil
+}
+
+// notifiers builds one notifier per configured channel. Clients are shared
+// per platform so that rate limits are tracked together.
+func (a *App) notifiers(hc *http.Client, stdout io.Writer) (map[string]chat.Notifier, error) {
+	cfg := a.cfg
+	out := map[string]chat.Notifier{}
+	var slackClient *slack.Client
+	var discord *discordgo.Session
+	for _, ch := range cfg.Channels {
+		kind := chat.Platform(ch.Kind())
+		a.platforms[ch.Name] = kind
+		switch kind {
+		case chat.PlatformSlack:
+			if slackClient == nil {
+				slackClient = slack.New(cfg.Slack.Token, slack.OptionAPIURL(cfg.Slack.APIURL), slack.OptionHTTPClient(hc))
+			}
+			out[ch.Name] = chat.NewSlackAPI(slackClient, ch.Slack, a.renderer)
+		case chat.PlatformDiscord:
+			if discord == nil {
+				s, err := chat.NewDiscordSession(cfg.Discord.Token, cfg.Discord.APIURL, hc)
+				if err != nil {
+					return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
+				}
+				discord = s
+			}
+			out[ch.Name] = chat.NewDiscordAPI(discord, ch.Discord, a.renderer)
+		case chat.PlatformSlackWebhook:
+			out[ch.Name] = chat.NewSlackWebhook(hc, ch.SlackWebhook, a.renderer)
+		case chat.PlatformDiscordWebhook:
+			out[ch.Name] = chat.NewDiscordWebhook(hc, ch.DiscordWebhook, a.renderer)
+		case chat.PlatformConsole:
+			out[ch.Name] = chat.NewConsole(stdout, a.renderer)
+		default:
+			return nil, fmt.Errorf("channel %s: unknown kind %q", ch.Name, kind)
+		}
+	}
+	return out, nil
+}
+
+func (a *App) split(channel string, m news.Message) []news.Message {
+	p, ok := a.platforms[channel]
+	if !ok {
+		p = chat.PlatformConsole
+	}
+	return chat.Split(p, m)
+}
+
+func (a *App) maxAge(feed string) time.Duration {
+	a.feedsMu.RLock()
+	defer a.feedsMu.RUnlock()
+	for _, f := range a.feeds {
+		if f.Name == feed {
+			return f.MaxAge
+		}
+	}
+	return a.cfg.Defaults.MaxAge
+}
+
+func (a *App) reloadFeeds(ctx context.Context) error {
+	fs, err := a.store.Feeds(ctx)
+	if err != nil {
+		return fmt.Errorf("load feeds: %w", err)
+	}
+	a.feedsMu.Lock()
+	a.feeds = fs
+	a.feedsMu.Unlock()
+	return nil
+}
+
+// Feeds returns every feed in force (config and chat).
+func (a *App) Feeds() []news.Feed {
+	a.feedsMu.RLock()
+	defer a.feedsMu.RUnlock()
+	return append([]news.Feed(nil), a.feeds...)
+}
+
+// Store returns the app's storage.
+func (a *App) Store() store.Store { return a.store }
+
+// Close releases storage.
+func (a *App) Close() error { return a.store.Close() }
+
+// PollAll polls every feed once and routes what is new. Feed failures are
+// logged, recorded in feed health and returned joined; the other feeds are
+// still polled and routed.
+func (a *App) PollAll(ctx context.Context) error {
+	_, perr := a.poller.PollAll(ctx, a.Feeds())
+	_, rerr := a.router.RouteNew(ctx)
+	a.dispatcher.Kick()
+	return errors.Join(perr, rerr)
+}
+
+// SendDigests queues the digest of every digest subscription now.
+func (a *App) SendDigests(ctx context.Context) error {
+	var errs []error
+	for _, sub := range a.router.Rules().Subscriptions() {
+		if sub.Mode != news.ModeDigest {
+			continue
+		}
+		if _, err := a.router.SendDigest(ctx, sub); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.dispatcher.Kick()
+	return errors.Join(errs...)
+}
+
+// onceDrainWait bounds how long a one-shot run waits for chat retries.
+const onceDrainWait = 60 * time.Second
+
+// Once polls every feed, routes, optionally sends every digest, and delivers
+// what is queued. Undelivered messages stay queued for the next run.
+func (a *App) Once(ctx context.Context, digest bool) error {
+	// Items left unrouted by an earlier crash go first.
+	if _, err := a.router.RouteNew(ctx); err != nil {
+		return err
+	}
+	err := a.PollAll(ctx)
+	if digest {
+		err = errors.Join(err, a.SendDigests(ctx))
+	}
+	return errors.Join(err, a.dispatcher.Drain(ctx, onceDrainWait))
+}
