@@ -108,7 +108,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 
-	rules, err := alerts.NewRules(cfg.NewsTopics(), cfg.NewsSubscriptions(), cfg.NewsDeadlines())
+	rules, err := a.loadRules(ctx)
 	if err != nil {
 		return err
 	}
@@ -159,6 +159,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Now:      a.now,
 		Logger:   a.log,
 		Location: loc,
+		Mutes:    a.store,
 		Hooks: alerts.Hooks{
 			Matched:  func(topic string, n int) { m.Matches.WithLabelValues(topic).Add(float64(n)) },
 			Enqueued: func(ch string, n int) { m.MessagesQueued.WithLabelValues(ch).Add(float64(n)) },
@@ -248,6 +249,44 @@ func (a *App) reloadFeeds(ctx context.Context) error {
 	a.feedsMu.Lock()
 	a.feeds = fs
 	a.feedsMu.Unlock()
+	return nil
+}
+
+// loadRules compiles what is in force: the config's topics, subscriptions and
+// deadlines plus those added from chat. A topic watched from chat is an
+// instant subscription of the channel it was added in.
+func (a *App) loadRules(ctx context.Context) (*alerts.Rules, error) {
+	topics := a.cfg.NewsTopics()
+	subs := a.cfg.NewsSubscriptions()
+	deadlines := a.cfg.NewsDeadlines()
+	chatTopics, err := a.store.Topics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load topics: %w", err)
+	}
+	for _, t := range chatTopics {
+		topics = append(topics, t)
+		subs = append(subs, news.Subscription{Channel: t.Channel, Topics: []string{t.Name}, Mode: news.ModeInstant})
+	}
+	chatDeadlines, err := a.store.Deadlines(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load deadlines: %w", err)
+	}
+	deadlines = append(deadlines, chatDeadlines...)
+	rules, err := alerts.NewRules(topics, subs, deadlines)
+	if err != nil {
+		return nil, fmt.Errorf("compile rules: %w", err)
+	}
+	return rules, nil
+}
+
+// ReloadRules recompiles topics, subscriptions and deadlines after a change
+// from chat and puts them in force.
+func (a *App) ReloadRules(ctx context.Context) error {
+	rules, err := a.loadRules(ctx)
+	if err != nil {
+		return err
+	}
+	a.router.SetRules(rules)
 	return nil
 }
 

@@ -40,6 +40,8 @@ type Word struct {
 
 // Store is what feedwatch keeps. Every method is safe for concurrent use.
 type Store interface {
+	Registry
+
 	Close() error
 	// Ping checks that storage answers (for /healthz).
 	Ping(ctx context.Context) error

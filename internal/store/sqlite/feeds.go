@@ -82,7 +82,7 @@ func (s *Store) AddFeed(ctx context.Context, f news.Feed) error {
 		var one int
 		err := tx.QueryRowContext(ctx, "SELECT 1 FROM feeds WHERE name = ?", f.Name).Scan(&one)
 		if err == nil {
-			return errors.New("a feed of that name already exists")
+			return store.ErrExists
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -108,7 +108,7 @@ func (s *Store) RemoveFeed(ctx context.Context, name string) error {
 			return err
 		}
 		if news.Source(src) != news.SourceChat {
-			return errors.New("defined in the config file, not from chat; remove it there")
+			return fmt.Errorf("%w, not from chat; remove it there", store.ErrConfigDefined)
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM feeds WHERE name = ?", name)
 		return err

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -159,6 +161,14 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if err := s.SetMeta(ctx, "k", "v"); err != nil {
 		t.Fatal(err)
 	}
+	topic := news.Topic{Name: "t", Query: "kyiv", Channel: "news", Source: news.SourceChat}
+	mute := news.Mute{Channel: "news", Topic: "t", Until: pub.Add(time.Hour)}
+	deadline := news.Deadline{Name: "d", Title: "D", Due: pub, Remind: []time.Duration{time.Hour},
+		Channels: []string{"news"}, Mention: news.Mention{Set: true, Slack: []string{"U1"}},
+		Source: news.SourceChat, Created: pub}
+	if err := errors.Join(s.AddTopic(ctx, topic), s.Mute(ctx, mute), s.AddDeadline(ctx, deadline)); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -182,6 +192,37 @@ func TestDataSurvivesReopen(t *testing.T) {
 	}
 	if v, ok, err := s.GetMeta(ctx, "k"); err != nil || !ok || v != "v" {
 		t.Errorf("GetMeta after reopen = %q, %v, %v", v, ok, err)
+	}
+	if ts, err := s.Topics(ctx); err != nil || !reflect.DeepEqual(ts, []news.Topic{topic}) {
+		t.Errorf("Topics after reopen = %+v, %v", ts, err)
+	}
+	if ms, err := s.Mutes(ctx, pub); err != nil || !reflect.DeepEqual(ms, []news.Mute{mute}) {
+		t.Errorf("Mutes after reopen = %+v, %v", ms, err)
+	}
+	if ds, err := s.Deadlines(ctx); err != nil || !reflect.DeepEqual(ds, []news.Deadline{deadline}) {
+		t.Errorf("Deadlines after reopen = %+v, %v", ds, err)
+	}
+}
+
+func TestMuteRefusesNoEnd(t *testing.T) {
+	s := openTest(t, ":memory:")
+	cases := []struct {
+		name string
+		m    news.Mute
+	}{
+		{"zero until", news.Mute{Channel: "news", Topic: "t"}},
+		{"empty channel", news.Mute{Topic: "t", Until: time.Unix(1, 0)}},
+		{"empty topic", news.Mute{Channel: "news", Until: time.Unix(1, 0)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := s.Mute(t.Context(), tc.m); err == nil {
+				t.Fatalf("Mute(%+v): no error", tc.m)
+			}
+		})
+	}
+	if ms, err := s.Mutes(t.Context(), time.Time{}); err != nil || len(ms) != 0 {
+		t.Errorf("Mutes = %+v, %v; want none stored", ms, err)
 	}
 }
 

@@ -119,8 +119,8 @@ func testAddFeed(t *testing.T, s store.Store) {
 	for _, name := range []string{"x", "conf"} {
 		t.Run("duplicate "+name, func(t *testing.T) {
 			err := s.AddFeed(ctx, chatFeed(name, "https://other.example/rss"))
-			if err == nil || errors.Is(err, store.ErrNotFound) {
-				t.Fatalf("AddFeed(%s) again: error %v, want a duplicate-name error", name, err)
+			if !errors.Is(err, store.ErrExists) {
+				t.Fatalf("AddFeed(%s) again: error %v, want store.ErrExists", name, err)
 			}
 		})
 	}
@@ -136,27 +136,18 @@ func testRemoveFeed(t *testing.T, s store.Store) {
 	noErr(t, "AddFeed", s.AddFeed(ctx, chatFeed("x", "https://x.example/rss")))
 
 	cases := []struct {
-		name     string
-		feed     string
-		wantErr  bool
-		notFound bool
+		name    string
+		feed    string
+		wantErr error // nil = success
 	}{
-		{name: "config feed refused", feed: "conf", wantErr: true},
+		{name: "config feed refused", feed: "conf", wantErr: store.ErrConfigDefined},
 		{name: "chat feed", feed: "x"},
-		{name: "already removed", feed: "x", wantErr: true, notFound: true},
-		{name: "unknown", feed: "nope", wantErr: true, notFound: true},
+		{name: "already removed", feed: "x", wantErr: store.ErrNotFound},
+		{name: "unknown", feed: "nope", wantErr: store.ErrNotFound},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := s.RemoveFeed(ctx, tc.feed)
-			switch {
-			case !tc.wantErr && err != nil:
-				t.Fatalf("RemoveFeed(%s): %v", tc.feed, err)
-			case tc.wantErr && err == nil:
-				t.Fatalf("RemoveFeed(%s): no error", tc.feed)
-			case tc.wantErr && errors.Is(err, store.ErrNotFound) != tc.notFound:
-				t.Fatalf("RemoveFeed(%s): error %v, want ErrNotFound %v", tc.feed, err, tc.notFound)
-			}
+			wantErr(t, "RemoveFeed("+tc.feed+")", s.RemoveFeed(ctx, tc.feed), tc.wantErr)
 		})
 	}
 	got, err := s.Feeds(ctx)

@@ -22,7 +22,7 @@ import (
 // empty store for each call and arrange (with t.Cleanup) for it to be closed.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Helper()
-	groups := [][]test{feedTests, itemTests, txTests, outboxTests, miscTests}
+	groups := [][]test{feedTests, itemTests, txTests, outboxTests, registryTests, miscTests}
 	for _, g := range groups {
 		for _, tc := range g {
 			t.Run(tc.name, func(t *testing.T) {
@@ -129,8 +129,17 @@ func noErr(t *testing.T, what string, err error) {
 // wantNotFound fails the test unless err wraps store.ErrNotFound.
 func wantNotFound(t *testing.T, what string, err error) {
 	t.Helper()
-	if !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("%s: error %v, want store.ErrNotFound", what, err)
+	wantErr(t, what, err, store.ErrNotFound)
+}
+
+// wantErr fails the test unless err wraps want, or is nil when want is nil.
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	switch {
+	case want == nil && err != nil:
+		t.Errorf("%s: %v", what, err)
+	case want != nil && !errors.Is(err, want):
+		t.Errorf("%s: error %v, want %v", what, err, want)
 	}
 }
 
