@@ -34,10 +34,9 @@ func (a *App) SearchText(ctx context.Context, src string) (string, error) {
 		fmt.Fprintf(&b, "No stored items match %s.\n", src)
 		return b.String(), nil
 	}
-	now := a.now()
 	for i, it := range items {
 		fmt.Fprintf(&b, "%2d. %s\n", i+1, oneLine(it.Title))
-		fmt.Fprintf(&b, "    %s · %s", it.Feed, Age(now, it.Published))
+		fmt.Fprintf(&b, "    %s · %s", it.Feed, a.Age(it.Published))
 		if it.Link != "" {
 			fmt.Fprintf(&b, " · %s", it.Link)
 		}
@@ -54,18 +53,6 @@ func oneLine(s string) string {
 	return s
 }
 
-// Age says how long ago t was, the way people read it: "just now", "5m ago",
-// "3h ago", "2d ago".
-func Age(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d/time.Hour))
-	default:
-		return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
-	}
-}
+// Age says how long ago t was, as chat shows it ("just now", "5m ago",
+// "3h ago", then the date in the configured zone).
+func (a *App) Age(t time.Time) string { return a.renderer.Age(t) }

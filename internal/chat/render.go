@@ -40,9 +40,13 @@ const maxWhenLen = 11
 // worstWhen stands in for an entry's age when measuring without a clock.
 func worstWhen(time.Time) string { return strings.Repeat("0", maxWhenLen) }
 
-// when says how old an item is: minutes or hours for the last two days, which
-// is what a reader of alerts cares about, then the date in the configured zone.
-func (r Renderer) when(t time.Time) string {
+// when says how old an item is (see Age).
+func (r Renderer) when(t time.Time) string { return r.Age(t) }
+
+// Age says how old an item is: minutes or hours for the last two days, which
+// is what a reader of alerts cares about, then the date in the configured
+// zone; "" for a zero or nonsense time.
+func (r Renderer) Age(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
