@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/feedwatch/feedwatch/config"
@@ -62,15 +63,14 @@ func runSearch(ctx context.Context, cfg *config.Config, q string, log *slog.Logg
 	return 0
 }
 
-// printJoined prints each error of a joined error on its own line.
+// printJoined prints each line of an error (joined errors print one per
+// line) behind prefix.
 func printJoined(w io.Writer, prefix string, err error) {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			printJoined(w, prefix, e)
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line != "" {
+			fmt.Fprintf(w, "%s: %s\n", prefix, line)
 		}
-		return
 	}
-	fmt.Fprintf(w, "%s: %v\n", prefix, err)
 }
 
 // runDemo serves the bundled sample feeds on loopback, loads the demo config

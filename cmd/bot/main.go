@@ -18,6 +18,7 @@ import (
 
 	"github.com/feedwatch/feedwatch/config"
 	"github.com/feedwatch/feedwatch/internal/alerts/query"
+	"github.com/feedwatch/feedwatch/internal/chat"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -30,6 +31,8 @@ Usage:
   feedwatch once -c FILE [--digest]  poll every feed once, deliver alerts (and digests), exit
   feedwatch check -c FILE            validate the config
   feedwatch search -c FILE QUERY     search stored items
+  feedwatch slack-manifest -c FILE [--url URL] [--json]
+                                     print a Slack app manifest (slash command, scopes)
   feedwatch demo                     a self-contained demo on loopback, no account needed
   feedwatch version                  version and build info
 
@@ -60,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "demo":
 		return runDemo(ctx, stdout, stderr)
-	case "run", "once", "check", "search":
+	case "run", "once", "check", "search", "slack-manifest":
 	default:
 		fmt.Fprintf(stderr, "feedwatch: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -73,6 +76,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	digest := false
 	if cmd == "once" {
 		fs.BoolVar(&digest, "digest", false, "also send every digest subscription now")
+	}
+	var manifestURL string
+	var manifestJSON bool
+	if cmd == "slack-manifest" {
+		fs.StringVar(&manifestURL, "url", "", "public https URL of feedwatch's server (or of /slack/commands)")
+		fs.BoolVar(&manifestJSON, "json", false, "print JSON instead of YAML")
 	}
 	pos, err := parseInterleaved(fs, rest)
 	if err != nil {
@@ -112,6 +121,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDaemon(ctx, cfg, log, stdout, stderr)
 	case "once":
 		return runOnce(ctx, cfg, digest, log, stdout, stderr)
+	case "slack-manifest":
+		return runSlackManifest(cfg, manifestURL, manifestJSON, stdout, stderr)
 	default: // search
 		if len(pos) == 0 {
 			fmt.Fprintln(stderr, "feedwatch search: missing QUERY")
@@ -140,6 +151,30 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// runSlackManifest prints the Slack app manifest for cfg: Socket Mode when
+// slack.app_token is set, else the slash command's request URL.
+func runSlackManifest(cfg *config.Config, requestURL string, asJSON bool, stdout, stderr io.Writer) int {
+	socket := cfg.Slack.AppToken != ""
+	if socket && requestURL != "" {
+		fmt.Fprintln(stderr, "feedwatch slack-manifest: slack.app_token is set, so the app uses Socket Mode and --url is not needed")
+	}
+	out, err := chat.SlackManifest(chat.ManifestOptions{
+		Command:    cfg.Slack.Command,
+		RequestURL: requestURL,
+		SocketMode: socket,
+		JSON:       asJSON,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "feedwatch slack-manifest: %v\n", err)
+		return 1
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "feedwatch slack-manifest: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 func loadConfig(path string) (*config.Config, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/alerts/query"
@@ -37,7 +38,14 @@ func (r *Router) SendDigest(ctx context.Context, sub news.Subscription) (int, er
 	rules := r.rules.Load()
 	now := r.now()
 	queued := 0
-	err := r.store.Update(ctx, func(tx store.Tx) error {
+	// Read outside the write transaction (SQLite has one writer, and these
+	// reads need no lock). A failure costs the digest its deadline lines,
+	// not the digest.
+	deadlines, err := r.deadlineLines(ctx, rules, now)
+	if err != nil {
+		r.log.Warn("digest: deadlines", "channel", sub.Channel, "err", err)
+	}
+	err = r.store.Update(ctx, func(tx store.Tx) error {
 		queued = 0
 		pending, err := tx.Pending(sub.Key())
 		if err != nil {
@@ -85,7 +93,13 @@ func (r *Router) SendDigest(ctx context.Context, sub news.Subscription) (int, er
 					fresh = fresh || ok
 				}
 				if fresh {
-					entries = append(entries, c.Entry())
+					e := c.Entry()
+					for _, f := range r.datesOf(c.Items[0]) {
+						if len(e.Notes) < maxDateNotes {
+							e.Notes = append(e.Notes, f.Note())
+						}
+					}
+					entries = append(entries, e)
 				}
 			}
 			if len(entries) == 0 {
@@ -105,11 +119,16 @@ func (r *Router) SendDigest(ctx context.Context, sub news.Subscription) (int, er
 			Title:    fmt.Sprintf("Digest: %s in %s", plural(stories, "story", "stories"), plural(len(sections), "topic", "topics")),
 			Sections: sections,
 		}
+		var intro []string
+		if deadlines != "" {
+			intro = append(intro, deadlines)
+		}
 		if since != "" {
 			if t, err := time.Parse(time.RFC3339Nano, since); err == nil {
-				msg.Intro = "Since the last digest at " + t.In(r.loc()).Format("Mon 2 Jan 15:04 MST") + "."
+				intro = append(intro, "Since the last digest at "+t.In(r.loc()).Format("Mon 2 Jan 15:04 MST")+".")
 			}
 		}
+		msg.Intro = strings.Join(intro, "\n\n")
 		parts := r.split(sub.Channel, msg)
 		out := make([]news.OutboxMessage, 0, len(parts))
 		for _, p := range parts {
@@ -131,6 +150,28 @@ func (r *Router) SendDigest(ctx context.Context, sub news.Subscription) (int, er
 	return queued, nil
 }
 
+// maxDigestDeadlines is how many upcoming deadlines a digest opens with.
+const maxDigestDeadlines = 5
+
+// deadlineLines is the block a digest opens with: the upcoming deadlines,
+// soonest first, each with its due time, countdown and related items; ""
+// when none is upcoming.
+func (r *Router) deadlineLines(ctx context.Context, rules *Rules, now time.Time) (string, error) {
+	ups, err := Upcoming(ctx, r.store, rules.deadlines, "", now)
+	if err != nil || len(ups) == 0 {
+		return "", err
+	}
+	lines := []string{"Upcoming deadlines:"}
+	for i, u := range ups {
+		if i == maxDigestDeadlines {
+			lines = append(lines, fmt.Sprintf("… and %d more (see the deadlines command).", len(ups)-i))
+			break
+		}
+		lines = append(lines, "• "+u.Line(r.loc()))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
 // loc is where the router shows times; UTC unless set.
 func (r *Router) loc() *time.Location {
 	if r.location != nil {
@@ -143,6 +184,15 @@ func (r *Router) loc() *time.Location {
 type Story struct {
 	Items []news.Item // newest first
 	words map[string]struct{}
+}
+
+func (s *Story) hasFeed(feed string) bool {
+	for _, it := range s.Items {
+		if it.Feed == feed {
+			return true
+		}
+	}
+	return false
 }
 
 // Sources counts the distinct feeds that carried the story.
@@ -185,7 +235,9 @@ func Cluster(items []news.Item) []Story {
 		words := wordSet(it.Title)
 		var into *Story
 		for _, s := range stories {
-			if s.Items[0].Published.Sub(it.Published) <= sameStoryWindow && similar(s.words, words) {
+			// Near-identical headlines are one story only across feeds: one
+			// feed's "Live: update 12" and "Live: update 13" stay apart.
+			if s.Items[0].Published.Sub(it.Published) <= sameStoryWindow && !s.hasFeed(it.Feed) && similar(s.words, words) {
 				into = s
 				break
 			}

@@ -36,6 +36,17 @@ type Router struct {
 
 	location *time.Location
 	registry MuteLister
+
+	// Deadline reminders (deadline.go): when each config deadline began to
+	// be tracked, and the reminders this process already queued.
+	remMu       sync.Mutex
+	tracked     map[string]time.Time
+	remindedSet map[string]struct{}
+
+	// changed is closed and replaced by SetRules, waking those waiting on
+	// RulesChanged (the reminder loop, whose next wake-up may move).
+	changedMu sync.Mutex
+	changed   chan struct{}
 }
 
 // MuteLister lists the mutes in force.
@@ -61,7 +72,8 @@ type RouterOptions struct {
 
 // NewRouter returns a Router.
 func NewRouter(o RouterOptions) *Router {
-	r := &Router{store: o.Store, split: o.Split, maxAge: o.MaxAge, now: o.Now, log: o.Logger, hooks: o.Hooks, batch: o.Batch, location: o.Location, registry: o.Mutes}
+	r := &Router{store: o.Store, split: o.Split, maxAge: o.MaxAge, now: o.Now, log: o.Logger, hooks: o.Hooks, batch: o.Batch, location: o.Location, registry: o.Mutes,
+		tracked: map[string]time.Time{}, remindedSet: map[string]struct{}{}, changed: make(chan struct{})}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -84,8 +96,22 @@ func NewRouter(o RouterOptions) *Router {
 // Rules returns the rules in force.
 func (r *Router) Rules() *Rules { return r.rules.Load() }
 
-// SetRules replaces the rules in force (topics changed).
-func (r *Router) SetRules(rules *Rules) { r.rules.Store(rules) }
+// SetRules replaces the rules in force (topics or deadlines changed) and
+// wakes whoever waits on RulesChanged.
+func (r *Router) SetRules(rules *Rules) {
+	r.rules.Store(rules)
+	r.changedMu.Lock()
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.changedMu.Unlock()
+}
+
+// RulesChanged returns a channel closed at the next SetRules.
+func (r *Router) RulesChanged() <-chan struct{} {
+	r.changedMu.Lock()
+	defer r.changedMu.Unlock()
+	return r.changed
+}
 
 // RouteNew matches every unrouted item and queues what it finds: instant
 // alerts into the outbox, digest matches into their pending sets. Each batch
@@ -123,15 +149,19 @@ func (r *Router) routeBatch(ctx context.Context, items []news.Item) (int, error)
 	type matched struct {
 		item news.Item
 		Matched
+		dates []FoundDate // deadlines the item names
 	}
 	var found []matched
 	var buf []int
 	counts := map[string]int{}
+	notes := map[int64][]string{}
 	for _, it := range items {
 		m, idx := rules.Match(it, buf)
 		buf = idx
 		if len(m.Topics)+len(m.Deadlines) > 0 {
-			found = append(found, matched{it, m})
+			mm := matched{item: it, Matched: m, dates: r.datesOf(it)}
+			found = append(found, mm)
+			notes[it.ID] = r.itemNotes(rules, mm.dates, m.Deadlines, now)
 			for _, n := range m.Topics {
 				counts[n]++
 			}
@@ -147,13 +177,23 @@ func (r *Router) routeBatch(ctx context.Context, items []news.Item) (int, error)
 		queued = 0
 		clear(perChannel)
 		alerts := map[string]alertBatch{}
+		offers := map[string][]news.OutboxMessage{}
+		var notices []news.OutboxMessage
 		for _, m := range found {
+			tooOld := r.tooOld(m.item)
 			for _, d := range m.Deadlines {
 				if err := tx.AddMatch(m.item.ID, DeadlineKey(d), now); err != nil {
 					return err
 				}
+				if tooOld {
+					continue
+				}
+				moved, err := r.movedNotices(tx, rules, d, m.item, m.dates, now)
+				if err != nil {
+					return err
+				}
+				notices = append(notices, moved...)
 			}
-			tooOld := r.tooOld(m.item)
 			for _, topic := range m.Topics {
 				if err := tx.AddMatch(m.item.ID, topic, now); err != nil {
 					return err
@@ -182,6 +222,11 @@ func (r *Router) routeBatch(ctx context.Context, items []news.Item) (int, error)
 							alerts[sub.Channel] = alertBatch{}
 						}
 						alerts[sub.Channel][topic] = append(alerts[sub.Channel][topic], m.item)
+						o, err := r.offers(tx, rules, sub.Channel, topic, m.item, m.dates, now)
+						if err != nil {
+							return err
+						}
+						offers[sub.Channel] = append(offers[sub.Channel], o...)
 					}
 				}
 			}
@@ -192,17 +237,26 @@ func (r *Router) routeBatch(ctx context.Context, items []news.Item) (int, error)
 		}
 		sort.Strings(channels)
 		for _, ch := range channels {
-			msg := AlertMessage(rules, alerts[ch])
+			msg := alertMessage(rules, alerts[ch], notes)
 			parts := r.split(ch, msg)
 			out := make([]news.OutboxMessage, 0, len(parts))
 			for _, p := range parts {
 				out = append(out, news.OutboxMessage{Channel: ch, Message: p, Created: now, NextAttempt: now})
 			}
+			// A channel's offers follow its alert, which shows the items.
+			out = append(out, offers[ch]...)
 			if err := tx.Enqueue(out...); err != nil {
 				return err
 			}
 			queued += len(out)
 			perChannel[ch] += len(out)
+		}
+		if err := tx.Enqueue(notices...); err != nil {
+			return err
+		}
+		for _, n := range notices {
+			queued++
+			perChannel[n.Channel]++
 		}
 		ids := make([]int64, len(items))
 		for i, it := range items {
@@ -257,6 +311,12 @@ func (r *Router) tooOld(it news.Item) bool {
 // AlertMessage builds one instant-alert message for a channel from the items
 // each topic matched, sections in topic order, newest item first.
 func AlertMessage(rules *Rules, byTopic map[string][]news.Item) news.Message {
+	return alertMessage(rules, byTopic, nil)
+}
+
+// alertMessage is AlertMessage with bot-written notes per item ID: the
+// deadlines an item names or concerns.
+func alertMessage(rules *Rules, byTopic map[string][]news.Item, notes map[int64][]string) news.Message {
 	topics := make([]string, 0, len(byTopic))
 	n := 0
 	for t, its := range byTopic {
@@ -275,7 +335,9 @@ func AlertMessage(rules *Rules, byTopic map[string][]news.Item) news.Message {
 		sortNewest(its)
 		sec := news.Section{Topic: t, Title: t}
 		for _, it := range its {
-			sec.Entries = append(sec.Entries, entryOf(it, 1))
+			e := entryOf(it, 1)
+			e.Notes = notes[it.ID]
+			sec.Entries = append(sec.Entries, e)
 		}
 		msg.Sections = append(msg.Sections, sec)
 	}

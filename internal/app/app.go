@@ -52,11 +52,17 @@ type App struct {
 	dispatcher *chat.Dispatcher
 	renderer   chat.Renderer
 	platforms  map[string]chat.Platform
+	notices    *notices // nil without a notices channel
 	started    time.Time
 	version    string
 
 	feedsMu sync.RWMutex
 	feeds   []news.Feed
+
+	// registryMu orders changes made from chat with the reload of rules that
+	// follows each: two admins adding topics at once must not leave the
+	// rules of the first reload in force after the second.
+	registryMu sync.Mutex
 }
 
 // New opens storage and builds every part from the config.
@@ -99,7 +105,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	cfg := a.cfg
 	a.metrics = metrics.New(a.store.OutboxDepth)
 	loc := cfg.Location()
-	a.renderer = chat.Renderer{Loc: loc, Now: a.now}
+	a.renderer = chat.Renderer{Loc: loc, Now: a.now, Actions: offerActions}
 
 	if err := a.store.SyncFeeds(ctx, cfg.NewsFeeds()); err != nil {
 		return fmt.Errorf("sync feeds: %w", err)
@@ -126,6 +132,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 
+	if err := a.buildNotices(ctx); err != nil {
+		return err
+	}
 	m := a.metrics
 	a.poller = feeds.NewPoller(feeds.PollerOptions{
 		Store: a.store,
@@ -149,6 +158,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 			if n > 0 {
 				m.Items.WithLabelValues(feed).Add(float64(n))
 			}
+			a.notices.feedPolled(feed, err)
 		}},
 	})
 	a.router = alerts.NewRouter(alerts.RouterOptions{
@@ -170,14 +180,20 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Notifiers: notifiers,
 		Now:       a.now,
 		Logger:    a.log,
+		Slot:      alerts.PinnedSlot, // countdown: pinned edits one message per channel
+		Refs:      a.store,
 		Hooks: chat.DispatchHooks{
-			Sent: func(ch string) { m.MessagesSent.WithLabelValues(ch).Inc() },
+			Sent: func(ch string) {
+				m.MessagesSent.WithLabelValues(ch).Inc()
+				a.notices.channelSent(ch)
+			},
 			Failed: func(ch string, permanent bool) {
 				kind := "retry"
 				if permanent {
 					kind = "permanent"
 				}
 				m.MessagesFailed.WithLabelValues(ch, kind).Inc()
+				a.notices.channelFailed(ch, permanent)
 			},
 		},
 	})
@@ -231,12 +247,8 @@ func (a *App) split(channel string, m news.Message) []news.Message {
 }
 
 func (a *App) maxAge(feed string) time.Duration {
-	a.feedsMu.RLock()
-	defer a.feedsMu.RUnlock()
-	for _, f := range a.feeds {
-		if f.Name == feed {
-			return f.MaxAge
-		}
+	if f, ok := a.feed(feed); ok {
+		return f.MaxAge
 	}
 	return a.cfg.Defaults.MaxAge
 }
@@ -288,6 +300,18 @@ func (a *App) ReloadRules(ctx context.Context) error {
 	}
 	a.router.SetRules(rules)
 	return nil
+}
+
+// feed returns a feed in force by name.
+func (a *App) feed(name string) (news.Feed, bool) {
+	a.feedsMu.RLock()
+	defer a.feedsMu.RUnlock()
+	for _, f := range a.feeds {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return news.Feed{}, false
 }
 
 // Feeds returns every feed in force (config and chat).

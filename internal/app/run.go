@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedwatch/feedwatch/config"
+	"github.com/feedwatch/feedwatch/internal/feeds"
 	"github.com/feedwatch/feedwatch/internal/news"
 )
 
@@ -52,9 +53,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
+	a.startChat(ctx, &wg, srv)
 	dispatchCtx, stopDispatch := context.WithCancel(work)
 	defer stopDispatch()
 	wg.Go(func() { a.dispatcher.Run(dispatchCtx) })
+	wg.Go(func() { a.runDeadlines(work) })
 	if srv != nil {
 		wg.Go(func() {
 			a.log.Info("serving http", "addr", ln.Addr().String())
@@ -107,17 +110,35 @@ func (a *App) schedule(ctx context.Context) (*cron.Cron, error) {
 	logger := cronLogger{a.log}
 	chain := cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))
 	c := cron.New(cron.WithLocation(loc), cron.WithLogger(logger))
-	add := func(spec, what string, job func()) error {
+	// add schedules job; spread, when not nil, moves the schedule's firings.
+	add := func(spec, what string, spread func(cron.Schedule) cron.Schedule, job func()) error {
 		s, err := config.ParseSchedule(spec, loc)
 		if err != nil {
 			return fmt.Errorf("schedule %s: %w", what, err)
+		}
+		if spread != nil {
+			s = spread(s)
 		}
 		c.Schedule(s, chain.Then(cron.FuncJob(job)))
 		return nil
 	}
 	for _, f := range a.Feeds() {
 		feed := f
-		if err := add(feed.Schedule, "feed "+feed.Name, func() { a.pollOne(ctx, feed) }); err != nil {
+		// Feeds that share a schedule (most share the default) would all be
+		// polled in the same second, cron firing every entry due at once:
+		// each feed's polls are moved by an offset fixed by its name, the
+		// same after every restart. An @every schedule fires at a phase of
+		// the clock spread over its whole period (it would otherwise count
+		// from start-up, for every feed alike); a cron schedule fires up to
+		// feeds.MaxSpread late, within its period. Either way each feed is
+		// still polled once per period.
+		spread := func(s cron.Schedule) cron.Schedule {
+			if every, ok := s.(cron.ConstantDelaySchedule); ok {
+				return feeds.SpreadEvery(every.Delay, feed.Name)
+			}
+			return feeds.Spread(s, feed.Name)
+		}
+		if err := add(feed.Schedule, "feed "+feed.Name, spread, func() { a.pollOne(ctx, feed) }); err != nil {
 			return nil, err
 		}
 	}
@@ -126,7 +147,7 @@ func (a *App) schedule(ctx context.Context) (*cron.Cron, error) {
 			continue
 		}
 		s := sub
-		if err := add(s.Schedule, "digest for "+s.Channel, func() {
+		if err := add(s.Schedule, "digest for "+s.Channel, nil, func() {
 			if _, err := a.router.SendDigest(ctx, s); err != nil {
 				a.log.Error("digest", "channel", s.Channel, "err", err)
 			}
@@ -135,7 +156,7 @@ func (a *App) schedule(ctx context.Context) (*cron.Cron, error) {
 			return nil, err
 		}
 	}
-	if err := add(fmt.Sprintf("@every %s", rerouteEvery), "reroute", func() {
+	if err := add(fmt.Sprintf("@every %s", rerouteEvery), "reroute", nil, func() {
 		if n, err := a.router.RouteNew(ctx); err != nil {
 			a.log.Error("reroute", "err", err)
 		} else if n > 0 {
@@ -148,6 +169,9 @@ func (a *App) schedule(ctx context.Context) (*cron.Cron, error) {
 }
 
 func (a *App) pollOne(ctx context.Context, f news.Feed) {
+	if _, ok := a.feed(f.Name); !ok {
+		return // removed from chat since it was scheduled
+	}
 	if _, err := a.poller.Poll(ctx, f); err != nil {
 		// Already logged and recorded in the feed's health by the poller.
 		return
@@ -167,7 +191,8 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "err", err)...)
 }
 
-// Handler serves /healthz and /metrics (and, later, the chat endpoints).
+// Handler serves /healthz and /metrics, and the chat endpoints that are
+// configured: POST /slack/commands and POST /discord/interactions.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -182,5 +207,5 @@ func (a *App) Handler() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", a.metrics.Handler())
-	return mux
+	return httpHandler{ServeMux: mux, cmds: a.mountChat(mux)}
 }

@@ -36,6 +36,10 @@ const (
 	// sendTimeout bounds one send, also the in-flight send that finishes
 	// during shutdown.
 	sendTimeout = 30 * time.Second
+	// shutdownSendGrace is how long an in-flight send may go on once
+	// shutdown starts, so that a hung chat API cannot hold the process past
+	// a service manager's kill timeout.
+	shutdownSendGrace = 8 * time.Second
 )
 
 // ChannelHealth is what the dispatcher knows of a channel's deliveries.
@@ -58,6 +62,8 @@ type Dispatcher struct {
 	now       func() time.Time
 	log       *slog.Logger
 	hooks     DispatchHooks
+	slot      func(news.OutboxMessage) string
+	refs      RefStore
 
 	mu     sync.Mutex
 	kicks  map[string]chan struct{}
@@ -71,11 +77,24 @@ type DispatcherOptions struct {
 	Now       func() time.Time    // nil = time.Now
 	Logger    *slog.Logger
 	Hooks     DispatchHooks
+	// Slot names the message a queued message updates in place (a pinned
+	// deadline countdown: alerts.PinnedSlot), or "" to post it anew. Nil =
+	// every message is a new post.
+	Slot func(news.OutboxMessage) string
+	// Refs keeps, per channel and slot, the reference of the message to
+	// edit; needed with Slot.
+	Refs RefStore
+}
+
+// RefStore keeps small named values across restarts (store.Store does).
+type RefStore interface {
+	GetMeta(ctx context.Context, key string) (string, bool, error)
+	SetMeta(ctx context.Context, key, value string) error
 }
 
 // NewDispatcher returns a Dispatcher.
 func NewDispatcher(o DispatcherOptions) *Dispatcher {
-	d := &Dispatcher{outbox: o.Outbox, notifiers: o.Notifiers, now: o.Now, log: o.Logger, hooks: o.Hooks,
+	d := &Dispatcher{outbox: o.Outbox, notifiers: o.Notifiers, now: o.Now, log: o.Logger, hooks: o.Hooks, slot: o.Slot, refs: o.Refs,
 		kicks: map[string]chan struct{}{}, health: map[string]*ChannelHealth{}}
 	if d.now == nil {
 		d.now = time.Now
@@ -125,7 +144,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 func (d *Dispatcher) runChannel(ctx context.Context, ch string) {
 	kick := d.kicks[ch]
 	for ctx.Err() == nil {
-		wait, err := d.step(ctx, ch)
+		wait, _, err := d.step(ctx, ch)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -155,27 +174,33 @@ func (d *Dispatcher) runChannel(ctx context.Context, ch string) {
 
 // step sends the channel's oldest queued message if it is due. It returns a
 // negative wait when another message may be sent at once, zero when the
-// queue is empty (wait for a kick), or how long until the head is due.
-func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error) {
+// queue is empty (wait for a kick), or how long until the head is due; and,
+// when the head failed permanently and was marked failed, the send error.
+func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error, error) {
 	msg, ok, err := d.outbox.NextOutbox(ctx, ch)
 	if err != nil {
-		return 0, fmt.Errorf("next message for %s: %w", ch, err)
+		return 0, nil, fmt.Errorf("next message for %s: %w", ch, err)
 	}
 	if !ok {
-		return 0, nil
+		return 0, nil, nil
 	}
 	now := d.now()
 	if msg.NextAttempt.After(now) {
-		return msg.NextAttempt.Sub(now), nil
+		return msg.NextAttempt.Sub(now), nil, nil
 	}
 	n, ok := d.notifiers[ch]
 	if !ok {
 		// The channel left the config; its messages stay queued.
-		return 0, nil
+		return 0, nil, nil
 	}
-	// An in-flight send completes even when shutdown starts.
+	// An in-flight send completes when shutdown starts, within shutdownSendGrace.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-	err = n.Send(sctx, msg)
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(shutdownSendGrace, cancel)
+		context.AfterFunc(sctx, func() { t.Stop() })
+	})
+	defer stopGrace()
+	err = d.send(sctx, ch, n, msg)
 	cancel()
 	now = d.now()
 	if err == nil {
@@ -184,9 +209,9 @@ func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error)
 			d.hooks.Sent(ch)
 		}
 		if err := d.outbox.MarkSent(context.WithoutCancel(ctx), msg.ID, now); err != nil {
-			return 0, fmt.Errorf("mark message %d sent: %w", msg.ID, err)
+			return 0, nil, fmt.Errorf("mark message %d sent: %w", msg.ID, err)
 		}
-		return -1, nil
+		return -1, nil, nil
 	}
 	perm := IsPermanent(err)
 	d.record(ch, now, err, perm)
@@ -195,10 +220,10 @@ func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error)
 	}
 	if perm {
 		d.log.Error("send failed permanently; message kept as failed", "channel", ch, "message", msg.ID, "err", err)
-		if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), msg.ID, now, err.Error()); err != nil {
-			return 0, fmt.Errorf("mark message %d failed: %w", msg.ID, err)
+		if merr := d.outbox.MarkFailed(context.WithoutCancel(ctx), msg.ID, now, err.Error()); merr != nil {
+			return 0, nil, fmt.Errorf("mark message %d failed: %w", msg.ID, merr)
 		}
-		return -1, nil
+		return -1, err, nil
 	}
 	wait := RetryDelay(msg.Attempts + 1)
 	if ra, ok := RetryAfter(err); ok && ra > wait {
@@ -207,10 +232,52 @@ func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error)
 	next := now.Add(wait)
 	d.log.Warn("send failed; will retry", "channel", ch, "message", msg.ID, "attempt", msg.Attempts+1, "retry_at", next, "err", err)
 	if err := d.outbox.MarkRetry(context.WithoutCancel(ctx), msg.ID, next, err.Error()); err != nil {
-		return 0, fmt.Errorf("mark message %d for retry: %w", msg.ID, err)
+		return 0, nil, fmt.Errorf("mark message %d for retry: %w", msg.ID, err)
 	}
-	return wait, nil
+	return wait, nil, nil
 }
+
+// send delivers msg through n: a new post, or, for a message that updates a
+// slot on a notifier that can edit, an edit of the slot's message (a new
+// post the first time, or when that message was deleted).
+func (d *Dispatcher) send(ctx context.Context, ch string, n Notifier, msg news.OutboxMessage) error {
+	ed, ok := n.(Editor)
+	slot := ""
+	if ok && d.slot != nil && d.refs != nil {
+		slot = d.slot(msg)
+	}
+	if slot == "" {
+		return n.Send(ctx, msg)
+	}
+	key := RefKey(ch, slot)
+	ref, found, err := d.refs.GetMeta(ctx, key)
+	if err != nil {
+		return &SendError{Err: fmt.Errorf("read the message to edit in %s: %w", ch, err)}
+	}
+	if found && ref != "" {
+		err := ed.Edit(ctx, ref, msg)
+		if !errors.Is(err, ErrMessageGone) {
+			return err
+		}
+		d.log.Info("message to edit is gone; posting a new one", "channel", ch, "slot", slot)
+	}
+	ref, err = ed.Post(ctx, msg)
+	if err != nil {
+		return err
+	}
+	if ref == "" {
+		return nil
+	}
+	if err := d.refs.SetMeta(context.WithoutCancel(ctx), key, ref); err != nil {
+		// Sent all the same; the next update posts anew instead of editing.
+		d.log.Warn("keep the message to edit", "channel", ch, "slot", slot, "err", err)
+	}
+	return nil
+}
+
+// RefKey is the meta key under which the reference of a channel's message
+// for slot is kept.
+func RefKey(channel, slot string) string { return "chat.ref." + channel + "." + slot }
 
 func (d *Dispatcher) record(ch string, at time.Time, err error, perm bool) {
 	d.mu.Lock()
@@ -240,9 +307,16 @@ func RetryDelay(attempts int) time.Duration {
 // ErrQueued is returned by Drain when messages are still waiting for a retry.
 var ErrQueued = errors.New("messages still queued")
 
+// ErrFailed is returned by Drain when messages failed permanently (a bad
+// token, an unknown channel): they are kept as failed and not sent again, so
+// a one-shot run must say so rather than exit as if all went out.
+var ErrFailed = errors.New("message(s) failed permanently")
+
 // Drain sends every queued message that can go out now, waiting for retries
 // up to maxWait in all, then returns. It is for one-shot runs: messages that
-// could not be sent stay queued for the next run.
+// could not be sent stay queued for the next run (ErrQueued); messages that
+// failed permanently are reported per channel with the last platform error
+// (ErrFailed). Both are joined when both happen.
 func (d *Dispatcher) Drain(ctx context.Context, maxWait time.Duration) error {
 	chans, err := d.outbox.OutboxChannels(ctx)
 	if err != nil {
@@ -250,14 +324,19 @@ func (d *Dispatcher) Drain(ctx context.Context, maxWait time.Duration) error {
 	}
 	deadline := d.now().Add(maxWait)
 	var stuck []string
+	var failed []error
 	for _, ch := range chans {
 		if _, ok := d.notifiers[ch]; !ok {
 			continue
 		}
+		nFailed, lastFail := 0, error(nil)
 		for {
-			wait, err := d.step(ctx, ch)
+			wait, perm, err := d.step(ctx, ch)
 			if err != nil {
 				return fmt.Errorf("drain: %w", err)
+			}
+			if perm != nil {
+				nFailed, lastFail = nFailed+1, perm
 			}
 			if wait < 0 {
 				continue
@@ -277,9 +356,15 @@ func (d *Dispatcher) Drain(ctx context.Context, maxWait time.Duration) error {
 			case <-t.C:
 			}
 		}
+		if nFailed > 0 {
+			// The platform error is text (already free of secrets), not
+			// wrapped: one %w keeps the error a single line for callers
+			// that split joined errors.
+			failed = append(failed, fmt.Errorf("drain: channel %s: %d %w: %v", ch, nFailed, ErrFailed, lastFail))
+		}
 	}
 	if len(stuck) > 0 {
-		return fmt.Errorf("drain: channels %v: %w", stuck, ErrQueued)
+		failed = append(failed, fmt.Errorf("drain: channels %v: %w", stuck, ErrQueued))
 	}
-	return nil
+	return errors.Join(failed...)
 }

@@ -78,28 +78,35 @@ func newWebhook(hc *http.Client, name, raw string, now func() time.Time,
 // parameters added) and returns nil on a 2xx answer, else a *SendError that
 // does not show the URL.
 func (w webhook) post(ctx context.Context, target string, body any) error {
+	_, err := w.do(ctx, http.MethodPost, target, body)
+	return err
+}
+
+// do sends body to target with method and returns the answer's body on a
+// 2xx answer, else a *SendError that does not show the URL.
+func (w webhook) do(ctx context.Context, method, target string, body any) ([]byte, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return &SendError{Permanent: true, Err: fmt.Errorf("%s: the configured URL is not a valid http(s) URL", w.name)}
+		return nil, &SendError{Permanent: true, Err: fmt.Errorf("%s: the configured URL is not a valid http(s) URL", w.name)}
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
-		return &SendError{Permanent: true, Err: fmt.Errorf("%s: encode payload: %w", w.name, err)}
+		return nil, &SendError{Permanent: true, Err: fmt.Errorf("%s: encode payload: %w", w.name, err)}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(data))
 	if err != nil {
-		return &SendError{Permanent: true, Err: fmt.Errorf("%s: build request: %w", w.name, scrub(err, w.secrets...))}
+		return nil, &SendError{Permanent: true, Err: fmt.Errorf("%s: build request: %w", w.name, scrub(err, w.secrets...))}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := w.hc.Do(req)
 	if err != nil {
-		return &SendError{Err: fmt.Errorf("%s: %w", w.name, transportError(err, w.secrets...))}
+		return nil, &SendError{Err: fmt.Errorf("%s: %w", w.name, transportError(err, w.secrets...))}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse)) // let the connection be reused
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
+		return raw, nil
 	}
 	msg, retry := w.describe(raw)
 	if retry == 0 && resp.StatusCode == http.StatusTooManyRequests {
@@ -113,7 +120,7 @@ func (w webhook) post(ctx context.Context, target string, body any) error {
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		se.Permanent = true // see newWebhook: the configured URL is wrong
 	}
-	return se
+	return nil, se
 }
 
 // transportError describes a failed round trip without its URL: *url.Error

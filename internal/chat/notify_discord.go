@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -19,10 +21,13 @@ import (
 // DefaultDiscordAPIURL is Discord's REST API base.
 const DefaultDiscordAPIURL = "https://discord.com/api/v10"
 
-// allowedMentions is always {"parse": []}: Discord then resolves no mention
-// at all, whatever the text says.
+// allowedMentions is {"parse": []}, so that Discord resolves no mention the
+// text happens to contain; only a message that pings (see discordMentions)
+// adds the exact users and roles it names.
 type allowedMentions struct {
 	Parse []string `json:"parse"`
+	Users []string `json:"users,omitempty"`
+	Roles []string `json:"roles,omitempty"`
 }
 
 func noMentions() allowedMentions { return allowedMentions{Parse: []string{}} }
@@ -33,8 +38,43 @@ type discordCreateMessage struct {
 	Content         string                    `json:"content,omitempty"`
 	Embeds          []*discordgo.MessageEmbed `json:"embeds,omitempty"`
 	AllowedMentions allowedMentions           `json:"allowed_mentions"`
+	Components      []discordComponent        `json:"components,omitempty"`
 	Nonce           string                    `json:"nonce,omitempty"`
 	EnforceNonce    bool                      `json:"enforce_nonce,omitempty"`
+}
+
+// discordEditMessage is the body of PATCH /channels/{id}/messages/{id} and
+// of a webhook message edit. Content and embeds are always sent, so that an
+// edit replaces the old text entirely.
+type discordEditMessage struct {
+	Content         string                    `json:"content"`
+	Embeds          []*discordgo.MessageEmbed `json:"embeds"`
+	AllowedMentions allowedMentions           `json:"allowed_mentions"`
+	Components      []discordComponent        `json:"components,omitempty"`
+}
+
+// withDiscordMentions puts the mentions of m's Ping at the start of the
+// first payload's content and returns the allowed_mentions of each payload:
+// exactly the pinged ids on the first, none on the others.
+func withDiscordMentions(ps []DiscordPayload, m news.Message, isRole func(string) bool) []allowedMentions {
+	ams := make([]allowedMentions, len(ps))
+	for i := range ams {
+		ams[i] = noMentions()
+	}
+	if len(ps) == 0 || m.Part > 1 {
+		return ams
+	}
+	text, am := discordMentions(m.Ping, isRole)
+	if text == "" {
+		return ams
+	}
+	if c := text + "\n" + ps[0].Content; textLen(c) <= DiscordContentMax {
+		ps[0].Content = c
+	} else {
+		ps[0].Content = text // the embeds still carry the message
+	}
+	ams[0] = am
+	return ams
 }
 
 // discordWebhookBody is the body of an Execute Webhook call.
@@ -49,6 +89,38 @@ type DiscordAPI struct {
 	s       *discordgo.Session
 	channel string
 	r       Renderer
+
+	rolesMu sync.Mutex
+	roles   map[string]bool // role ids of the channel's guild; nil = unknown
+	rolesAt time.Time       // when roles were last looked up (or tried)
+}
+
+// rolesTTL is how long a guild's role list is trusted; a failed lookup is
+// not retried sooner either.
+const rolesTTL = time.Hour
+
+// isRole returns whether an id is a role of the channel's guild, looking the
+// roles up (GET /channels/{id}, GET /guilds/{id}/roles) at most once per
+// rolesTTL; it is only called for messages that ping. When the lookup fails
+// every id is taken for a user's: allowed_mentions still names it as both.
+func (n *DiscordAPI) isRole(ctx context.Context) func(string) bool {
+	n.rolesMu.Lock()
+	defer n.rolesMu.Unlock()
+	now := n.r.now()
+	if n.rolesAt.IsZero() || now.Sub(n.rolesAt) > rolesTTL {
+		n.rolesAt = now
+		opts := []discordgo.RequestOption{discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0)}
+		if ch, err := n.s.Channel(n.channel, opts...); err == nil && ch.GuildID != "" {
+			if rs, err := n.s.GuildRoles(ch.GuildID, opts...); err == nil {
+				n.roles = map[string]bool{}
+				for _, r := range rs {
+					n.roles[r.ID] = true
+				}
+			}
+		}
+	}
+	roles := n.roles
+	return func(id string) bool { return roles[id] }
 }
 
 // NewDiscordAPI returns a Notifier posting to channelID through s (see
@@ -80,27 +152,88 @@ func discordNonce(id int64, part, parts int) string {
 // Send posts m (each part, if it must be split) with allowed_mentions
 // {"parse": []} and a nonce derived from the outbox ID.
 func (n *DiscordAPI) Send(ctx context.Context, m news.OutboxMessage) error {
-	endpoint := discordgo.EndpointChannelMessages(n.channel)
+	_, err := n.Post(ctx, m)
+	return err
+}
+
+// render renders m for this channel: payloads, each with its
+// allowed_mentions, buttons under the last.
+func (n *DiscordAPI) render(ctx context.Context, m news.OutboxMessage) ([]DiscordPayload, []allowedMentions, []discordComponent) {
 	parts := n.r.Discord(m.Message)
+	var isRole func(string) bool
+	if len(discordPingIDs(m.Message.Ping)) > 0 {
+		isRole = n.isRole(ctx)
+	}
+	return parts, withDiscordMentions(parts, m.Message, isRole), discordActionRows(n.r.actionsOf(m))
+}
+
+// Post is Send returning the id of the (first) message created, for Edit.
+func (n *DiscordAPI) Post(ctx context.Context, m news.OutboxMessage) (string, error) {
+	endpoint := discordgo.EndpointChannelMessages(n.channel)
+	parts, ams, rows := n.render(ctx, m)
+	ref := ""
 	for i, p := range parts {
 		body := discordCreateMessage{
 			Content:         p.Content,
 			Embeds:          p.Embeds,
-			AllowedMentions: noMentions(),
+			AllowedMentions: ams[i],
 			Nonce:           discordNonce(m.ID, i+1, len(parts)),
 		}
+		if i == len(parts)-1 {
+			body.Components = rows
+		}
 		body.EnforceNonce = body.Nonce != ""
-		_, err := n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
+		raw, err := n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
 			discordgo.WithContext(ctx),
 			discordgo.WithRetryOnRatelimit(false),
 			discordgo.WithRestRetries(0))
 		if err != nil {
 			se := classifyDiscord(err, n.s.Token)
 			se.Err = fmt.Errorf("discord channel %s: %w", n.channel, se.Err)
-			return se
+			return "", se
+		}
+		if ref == "" {
+			ref = messageID(raw)
 		}
 	}
+	return ref, nil
+}
+
+// Edit replaces message id with m (its first part). A message deleted
+// meanwhile (404) wraps ErrMessageGone.
+func (n *DiscordAPI) Edit(ctx context.Context, id string, m news.OutboxMessage) error {
+	parts, ams, rows := n.render(ctx, m)
+	if len(parts) == 0 {
+		return nil
+	}
+	endpoint := discordgo.EndpointChannelMessage(n.channel, id)
+	body := discordEditMessage{Content: parts[0].Content, Embeds: parts[0].Embeds, AllowedMentions: ams[0], Components: rows}
+	_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, body, discordgo.EndpointChannelMessages(n.channel),
+		discordgo.WithContext(ctx),
+		discordgo.WithRetryOnRatelimit(false),
+		discordgo.WithRestRetries(0))
+	if err != nil {
+		se := classifyDiscord(err, n.s.Token)
+		var rest *discordgo.RESTError
+		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusNotFound {
+			se.Permanent, se.Err = true, ErrMessageGone
+		}
+		se.Err = fmt.Errorf("discord channel %s: edit: %w", n.channel, se.Err)
+		return se
+	}
 	return nil
+}
+
+// messageID reads the id of a created message from Discord's answer ("" if
+// it has none, and the message is then not editable).
+func messageID(raw []byte) string {
+	var msg struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &msg) != nil {
+		return ""
+	}
+	return msg.ID
 }
 
 // classifyDiscord maps a discordgo error to a SendError whose text holds
@@ -244,14 +377,63 @@ func withWait(raw string) string {
 // {"parse": []}. Webhooks take no nonce; a retried part may be posted twice
 // if Discord's answer was lost, which waiting for the answer makes rare.
 func (n *DiscordWebhook) Send(ctx context.Context, m news.OutboxMessage) error {
-	for _, p := range n.r.Discord(m.Message) {
-		body := discordWebhookBody{Content: p.Content, Embeds: p.Embeds, AllowedMentions: noMentions()}
-		if err := n.hook.post(ctx, n.target, body); err != nil {
-			return err
+	_, err := n.Post(ctx, m)
+	return err
+}
+
+// Post is Send returning the id of the (first) message created. A webhook
+// cannot look up the guild's roles, so pinged ids are written as users'
+// mentions (allowed_mentions still names them as both).
+func (n *DiscordWebhook) Post(ctx context.Context, m news.OutboxMessage) (string, error) {
+	parts := n.r.Discord(m.Message)
+	ams := withDiscordMentions(parts, m.Message, nil)
+	ref := ""
+	for i, p := range parts {
+		body := discordWebhookBody{Content: p.Content, Embeds: p.Embeds, AllowedMentions: ams[i]}
+		raw, err := n.hook.do(ctx, http.MethodPost, n.target, body)
+		if err != nil {
+			return "", err
+		}
+		if ref == "" {
+			ref = messageID(raw)
 		}
 	}
-	return nil
+	return ref, nil
 }
+
+// Edit replaces the webhook's message id with m (its first part), through
+// PATCH {webhook}/messages/{id}. A message deleted meanwhile (404) wraps
+// ErrMessageGone.
+func (n *DiscordWebhook) Edit(ctx context.Context, id string, m news.OutboxMessage) error {
+	parts := n.r.Discord(m.Message)
+	if len(parts) == 0 {
+		return nil
+	}
+	ams := withDiscordMentions(parts, m.Message, nil)
+	target := messageURL(n.hook.url, id)
+	_, err := n.hook.do(ctx, http.MethodPatch, target, discordEditMessage{Content: parts[0].Content, Embeds: parts[0].Embeds, AllowedMentions: ams[0]})
+	var se *SendError
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		se.Permanent, se.Err = true, fmt.Errorf("discord webhook: %w", ErrMessageGone)
+	}
+	return err
+}
+
+// messageURL is the URL of a webhook's message id: the webhook URL with
+// /messages/{id} added to its path ("" if it does not parse; the request
+// then fails without naming it).
+func messageURL(raw, id string) string {
+	u, err := url.Parse(raw)
+	if err != nil || !discordMessageID.MatchString(id) {
+		return ""
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/messages/" + id
+	u.RawPath = ""
+	return u.String()
+}
+
+// discordMessageID is the form of a message id (a snowflake).
+var discordMessageID = regexp.MustCompile(`^[0-9]{1,25}$`)
 
 // describeDiscord reads Discord's error JSON: {"message", "code"} and, on
 // 429, {"retry_after": seconds, "global": bool}.

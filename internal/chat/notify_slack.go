@@ -32,19 +32,60 @@ func NewSlackAPI(client *slack.Client, channelID string, r Renderer) *SlackAPI {
 // blocks. link_names is never sent, so nothing in the text can become a
 // mention; link previews are off for digests and lists.
 func (n *SlackAPI) Send(ctx context.Context, m news.OutboxMessage) error {
-	for _, p := range n.r.Slack(m.Message) {
-		opts := []slack.MsgOption{
-			slack.MsgOptionText(p.Text, false),
-			slack.MsgOptionBlocks(p.Blocks...),
-		}
-		if p.NoUnfurl {
-			opts = append(opts, slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		}
-		if _, _, err := n.client.PostMessageContext(ctx, n.channel, opts...); err != nil {
+	_, err := n.Post(ctx, m)
+	return err
+}
+
+// payloads renders m with its buttons, if any.
+func (n *SlackAPI) payloads(m news.OutboxMessage) []SlackPayload {
+	return withSlackActions(n.r.Slack(m.Message), n.r.actionsOf(m))
+}
+
+// slackMsgOptions are the chat.postMessage / chat.update options of p.
+func slackMsgOptions(p SlackPayload) []slack.MsgOption {
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(p.Text, false),
+		slack.MsgOptionBlocks(p.Blocks...),
+	}
+	if p.NoUnfurl {
+		opts = append(opts, slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
+	}
+	return opts
+}
+
+// Post is Send returning the ts of the (first) message posted, which
+// chat.update needs to edit it.
+func (n *SlackAPI) Post(ctx context.Context, m news.OutboxMessage) (string, error) {
+	ref := ""
+	for _, p := range n.payloads(m) {
+		_, ts, err := n.client.PostMessageContext(ctx, n.channel, slackMsgOptions(p)...)
+		if err != nil {
 			se := classifySlack(err)
 			se.Err = fmt.Errorf("slack chat.postMessage to %s: %w", n.channel, se.Err)
-			return se
+			return "", se
 		}
+		if ref == "" {
+			ref = ts
+		}
+	}
+	return ref, nil
+}
+
+// Edit replaces the message ts with m through chat.update. A message
+// deleted meanwhile ("message_not_found") wraps ErrMessageGone.
+func (n *SlackAPI) Edit(ctx context.Context, ts string, m news.OutboxMessage) error {
+	ps := n.payloads(m)
+	if len(ps) == 0 {
+		return nil
+	}
+	if _, _, _, err := n.client.UpdateMessageContext(ctx, n.channel, ts, slackMsgOptions(ps[0])...); err != nil {
+		se := classifySlack(err)
+		var resp slack.SlackErrorResponse
+		if errors.As(err, &resp) && resp.Err == "message_not_found" {
+			se.Permanent, se.Err = true, ErrMessageGone
+		}
+		se.Err = fmt.Errorf("slack chat.update in %s: %w", n.channel, se.Err)
+		return se
 	}
 	return nil
 }
@@ -109,7 +150,7 @@ type slackWebhookBody struct {
 
 // Send posts m (each part, if it must be split).
 func (n *SlackWebhook) Send(ctx context.Context, m news.OutboxMessage) error {
-	for _, p := range n.r.Slack(m.Message) {
+	for _, p := range withSlackActions(n.r.Slack(m.Message), n.r.actionsOf(m)) {
 		body := slackWebhookBody{Text: p.Text, Blocks: p.Blocks}
 		if p.NoUnfurl {
 			off := false

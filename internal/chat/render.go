@@ -16,6 +16,10 @@ import (
 type Renderer struct {
 	Loc *time.Location
 	Now func() time.Time
+	// Actions returns the buttons a queued message carries (a deadline
+	// offer's "Track deadline"); nil = none. Notifiers that can show
+	// buttons (Slack API and webhooks, Discord API) ask it.
+	Actions func(news.OutboxMessage) []Action
 }
 
 func (r Renderer) now() time.Time {

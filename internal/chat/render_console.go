@@ -19,6 +19,11 @@ func (r Renderer) Console(m news.Message) string {
 	b.WriteByte('\n')
 	b.WriteString(strings.Repeat("=", min(textLen(title), 72)))
 	b.WriteByte('\n')
+	if pings := consoleMentions(m.Ping); pings != "" {
+		b.WriteString("Pings: ")
+		b.WriteString(pings)
+		b.WriteByte('\n')
+	}
 	if intro := introText(m); intro != "" {
 		b.WriteString(intro)
 		b.WriteByte('\n')

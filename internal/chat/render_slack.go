@@ -54,6 +54,14 @@ func (r Renderer) slackPart(m news.Message) []SlackPayload {
 			slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType,
 				fitText(title, plain, SlackHeaderTextMax-textLen(label))+label, true, false)),
 		}
+		mention := ""
+		if i == 0 && m.Part <= 1 {
+			mention = slackMentions(m.Ping)
+		}
+		if mention != "" {
+			// Built from checked ids only (see slackMentions), so not escaped.
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(mention), nil, nil))
+		}
 		if i == 0 && intro != "" {
 			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fitText(intro, EscapeSlack, SlackSectionTextMax)), nil, nil))
 		}
@@ -73,7 +81,7 @@ func (r Renderer) slackPart(m news.Message) []SlackPayload {
 				for _, ei := range c {
 					lines = append(lines, sec.entries[ei])
 					if fallbackLen <= SlackFallbackTextMax {
-						tt := cleanLine(clip(m.Sections[run.section].Entries[ei].Title, SlackFallbackTextMax))
+						tt := defangURLs(cleanLine(clip(m.Sections[run.section].Entries[ei].Title, SlackFallbackTextMax)))
 						ts = append(ts, tt)
 						fallbackLen += len(tt) + 2
 					}
@@ -91,8 +99,13 @@ func (r Renderer) slackPart(m news.Message) []SlackPayload {
 		} else if intro != "" {
 			fallback += " — " + cleanLine(intro)
 		}
+		text := fitText(fallback, EscapeSlack, SlackFallbackTextMax)
+		if mention != "" {
+			// The fallback is what notifications show: the ping goes there too.
+			text = mention + " " + fitText(fallback, EscapeSlack, SlackFallbackTextMax-textLen(mention)-1)
+		}
 		out = append(out, SlackPayload{
-			Text:     fitText(fallback, EscapeSlack, SlackFallbackTextMax),
+			Text:     text,
 			Blocks:   blocks,
 			NoUnfurl: noUnfurl(m),
 		})

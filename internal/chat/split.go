@@ -207,7 +207,8 @@ func partsOf(m news.Message, packed []packedPart) []news.Message {
 	for i, pp := range packed {
 		pm := news.Message{Kind: m.Kind, Title: m.Title, Part: i + 1, Parts: len(packed)}
 		if i == 0 {
-			pm.Intro = m.Intro
+			// Mentions ping once, with the start of the message.
+			pm.Intro, pm.Ping = m.Intro, m.Ping
 		}
 		if i == len(packed)-1 {
 			pm.Footer = m.Footer
