@@ -24,6 +24,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/news"
 	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/store/postgres"
 	"github.com/feedwatch/feedwatch/internal/store/sqlite"
 )
 
@@ -94,6 +95,13 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 		st, err := sqlite.Open(ctx, cfg.Storage.DSN, sqlite.Options{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("open storage %s: %w", cfg.Storage.DSN, err)
+		}
+		return st, nil
+	case config.DriverPostgres:
+		st, err := postgres.Open(ctx, cfg.Storage.DSN, postgres.Options{Logger: log})
+		if err != nil {
+			// Not the DSN: unlike a SQLite path, it may hold a password.
+			return nil, fmt.Errorf("open storage postgres: %w", err)
 		}
 		return st, nil
 	default:
