@@ -60,7 +60,11 @@ type Config struct {
 	Channels      []Channel
 	Subscriptions []Subscription
 	Deadlines     []Deadline
-	Lines         Lines // top-level keys
+	// Notices names the channel that gets the bot's notices to its admins
+	// (a feed failing again and again, a channel refusing messages); ""
+	// sends none.
+	Notices string
+	Lines   Lines // top-level keys
 
 	loc *time.Location
 }

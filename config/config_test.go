@@ -151,7 +151,8 @@ func TestLoadDemo(t *testing.T) {
 		t.Errorf("user agent %q", cfg.Fetch.UserAgent)
 	}
 	for _, f := range cfg.Feeds {
-		if !strings.HasPrefix(f.URL, "http://127.0.0.1:41234/feeds/") || f.MaxAge != 0 {
+		// The demo's bundled feeds (internal/demo), with the default max_age.
+		if !strings.HasPrefix(f.URL, "http://127.0.0.1:41234/") || f.MaxAge != 48*time.Hour {
 			t.Errorf("feed %+v", f)
 		}
 	}
@@ -416,6 +417,8 @@ func TestProblems(t *testing.T) {
 			`test.yaml:3: channel "c": slack: a Slack channel needs slack.token`},
 		{"slack channel with empty token", "slack:\n  token: ${SLACK_BOT_TOKEN}\nchannels:\n  - name: c\n    slack: C1\n", map[string]string{"SLACK_BOT_TOKEN": ""},
 			`test.yaml:5: channel "c": slack: a Slack channel needs slack.token`},
+		{"slack channel with unset token: one problem, not two", "slack:\n  token: ${SLACK_BOT_TOKEN}\nchannels:\n  - name: c\n    slack: C1\n", nil,
+			`test.yaml:2: environment variable SLACK_BOT_TOKEN is not set`},
 		{"discord channel without token", "channels:\n  - name: c\n    discord: \"123\"\n", nil,
 			`test.yaml:3: channel "c": discord: a Discord channel needs discord.token`},
 		{"discord channel bad id", "discord: {token: t}\nchannels:\n  - name: c\n    discord: general\n", nil,

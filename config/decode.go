@@ -29,6 +29,11 @@ type decoder struct {
 	// topicSet and channelSet are the names defined, for references from
 	// subscriptions and deadlines.
 	topicSet, channelSet *names
+
+	// unsetLines are the lines that referenced an unset environment
+	// variable; checks that depend on such a value stay silent, the unset
+	// variable being the one problem to report.
+	unsetLines map[int]bool
 }
 
 func newDecoder(file string, opts Options) *decoder {
@@ -427,6 +432,10 @@ func (d *decoder) expand(s string, line int) (out string, refs, ok bool) {
 			v = def
 		case !set:
 			d.problem(line, "environment variable %s is not set", name)
+			if d.unsetLines == nil {
+				d.unsetLines = map[int]bool{}
+			}
+			d.unsetLines[line] = true
 			ok = false
 		}
 		b.WriteString(v)

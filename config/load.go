@@ -75,7 +75,7 @@ func defaultConfig(file, version string) *Config {
 // before channels, topics and channels before subscriptions and deadlines),
 // whatever the order in the file.
 var topKeys = []string{"timezone", "storage", "server", "fetch", "slack", "discord", "admins",
-	"defaults", "feeds", "topics", "channels", "subscriptions", "deadlines"}
+	"defaults", "feeds", "topics", "channels", "notices", "subscriptions", "deadlines"}
 
 // load decodes and validates data into a configuration.
 func (d *decoder) load(data []byte) *Config {
@@ -97,7 +97,7 @@ func (d *decoder) load(data []byte) *Config {
 	sections := map[string]func(*Config, *yaml.Node){
 		"timezone": d.timezone, "storage": d.storage, "server": d.server, "fetch": d.fetch,
 		"slack": d.slack, "discord": d.discord, "admins": d.admins, "defaults": d.defaults,
-		"feeds": d.feeds, "topics": d.topics, "channels": d.channels,
+		"feeds": d.feeds, "topics": d.topics, "channels": d.channels, "notices": d.notices,
 		"subscriptions": d.subscriptions, "deadlines": d.deadlines,
 	}
 	for _, k := range topKeys {
@@ -725,12 +725,29 @@ func (d *decoder) channels(cfg *Config, v *yaml.Node) {
 			d.problem(item.Line, "%s: names no destination (one of %s)", label, destinationKeysString)
 		case len(dests) > 1:
 			d.problem(item.Line, "%s: names several destinations (%s); a channel names exactly one", label, strings.Join(dests, ", "))
-		case dests[0] == KindSlack && !cfg.Slack.Enabled():
+		case dests[0] == KindSlack && !cfg.Slack.Enabled() && !d.unsetLines[cfg.Slack.Lines.Of("token")]:
 			d.problem(lines.Of(KindSlack), "%s: slack: a Slack channel needs slack.token", label)
-		case dests[0] == KindDiscord && !cfg.Discord.Enabled():
+		case dests[0] == KindDiscord && !cfg.Discord.Enabled() && !d.unsetLines[cfg.Discord.Lines.Of("token")]:
 			d.problem(lines.Of(KindDiscord), "%s: discord: a Discord channel needs discord.token", label)
 		}
 		cfg.Channels = append(cfg.Channels, c)
+	}
+}
+
+// notices reads the channel that gets the bot's notices to its admins (a
+// feed failing for a while, a channel refusing messages), checked like a
+// subscription's channel. Empty (`${NOTICES:-}`) sends none.
+func (d *decoder) notices(cfg *Config, v *yaml.Node) {
+	if v == nil {
+		return
+	}
+	sc, ok := d.scalar(v, "notices")
+	if !ok {
+		return
+	}
+	sc.val = strings.TrimSpace(sc.val)
+	if sc.val != "" && d.ref(d.channelNames(), sc, "notices") {
+		cfg.Notices = sc.val
 	}
 }
 

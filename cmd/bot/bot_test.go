@@ -761,7 +761,14 @@ func (s *syncBuffer) String() string {
 
 func startDaemon(t *testing.T, vars map[string]string) *daemon {
 	t.Helper()
-	d := &daemon{cmd: exec.Command(binPath, "run", "-c", pipelineConfig),
+	return startDaemonWith(t, pipelineConfig, vars)
+}
+
+// startDaemonWith starts `feedwatch run -c config` with the environment
+// vars; the test's cleanup kills it if it is still running.
+func startDaemonWith(t *testing.T, config string, vars map[string]string) *daemon {
+	t.Helper()
+	d := &daemon{cmd: exec.Command(binPath, "run", "-c", config),
 		stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	d.cmd.Env = userEnv(vars)
 	d.cmd.Stdout, d.cmd.Stderr = d.stdout, d.stderr
@@ -922,10 +929,15 @@ func TestRunDaemon(t *testing.T) {
 	}
 	checkNeutralized(t, f.chat)
 
-	code, metrics, err := httpGet(base + "/metrics")
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("GET /metrics: %d, %v", code, err)
-	}
+	// The fake platforms record a post before answering it, and the bot
+	// counts a message sent once it has the answer: wait for the count.
+	var metrics string
+	sentCounted := regexp.MustCompile(`(?m)^feedwatch_messages_sent_total\{channel="newsroom"\} [1-9]\d*$`)
+	waitFor(t, d, startup, "GET /metrics to count the alerts sent", func() bool {
+		code, body, err := httpGet(base + "/metrics")
+		metrics = body
+		return err == nil && code == http.StatusOK && sentCounted.MatchString(body) && strings.Contains(body, "\nfeedwatch_queue_depth 0\n")
+	})
 	for _, w := range []string{
 		`(?m)^feedwatch_polls_total\{result="ok"\} [1-9]\d*$`,
 		`(?m)^feedwatch_items_total\{feed="kyiv-wire"\} 5$`,

@@ -54,6 +54,7 @@ type App struct {
 	renderer   chat.Renderer
 	platforms  map[string]chat.Platform
 	notices    *notices // nil without a notices channel
+	replica    *replica // nil when storage is not shared (SQLite)
 	started    time.Time
 	version    string
 
@@ -82,6 +83,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.store = st
+	if a.replica, err = newReplica(ctx, st, cfg.Storage.Lease, a.now, a.log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := a.build(ctx, o); err != nil {
 		st.Close()
 		return nil, err
@@ -183,7 +188,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 			Enqueued: func(ch string, n int) { m.MessagesQueued.WithLabelValues(ch).Add(float64(n)) },
 		},
 	})
-	a.dispatcher = chat.NewDispatcher(chat.DispatcherOptions{
+	dopts := chat.DispatcherOptions{
 		Outbox:    a.store,
 		Notifiers: notifiers,
 		Now:       a.now,
@@ -204,7 +209,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 				a.notices.channelFailed(ch, permanent)
 			},
 		},
-	})
+	}
+	if r := a.replica; r != nil {
+		// One replica at a time sends a channel's queue, keeping its order
+		// and sending each message once.
+		dopts.Claim = func(ctx context.Context, ch string) bool { return r.claim(ctx, sendLease(ch)) }
+		dopts.Release = func(ctx context.Context, ch string) { r.release(ctx, sendLease(ch)) }
+		dopts.Recheck = min(time.Second, r.lease/4)
+		dopts.ClaimFor = r.lease
+	}
+	a.dispatcher = chat.NewDispatcher(dopts)
 	return nil
 }
 
@@ -339,7 +353,12 @@ func (a *App) Close() error { return a.store.Close() }
 // logged, recorded in feed health and returned joined; the other feeds are
 // still polled and routed.
 func (a *App) PollAll(ctx context.Context) error {
-	_, perr := a.poller.PollAll(ctx, a.Feeds())
+	var perr error
+	if a.replica != nil {
+		perr = a.pollShared(ctx, a.Feeds()) // each feed to the replica that claims it
+	} else {
+		_, perr = a.poller.PollAll(ctx, a.Feeds())
+	}
 	_, rerr := a.router.RouteNew(ctx)
 	a.dispatcher.Kick()
 	return errors.Join(perr, rerr)

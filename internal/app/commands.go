@@ -208,6 +208,8 @@ func (a *App) scheduleChatFeeds(ctx context.Context, known map[string]bool) {
 			return
 		case <-t.C:
 			fs.sync(ctx)
+		case <-a.feedsChanged():
+			fs.sync(ctx) // changed on another replica
 		}
 	}
 }
@@ -556,7 +558,7 @@ func (b commandBackend) feeds(ctx context.Context) (chat.Reply, error) {
 		if !st.LastError.IsZero() {
 			notes = append(notes, "last error "+b.a.Age(st.LastError)+": "+st.LastErrorMsg)
 		}
-		sec.Entries = append(sec.Entries, news.Entry{Title: f.Name, URL: f.URL, Notes: notes})
+		sec.Entries = append(sec.Entries, news.Entry{Title: f.Name, URL: publicFeedURL(f.URL), Notes: notes})
 	}
 	intro := fmt.Sprintf("%d ok, %d failing, %d not polled yet.", ok, failing, never)
 	return privateReply("Feeds", intro, sec), nil
@@ -806,7 +808,42 @@ func (b commandBackend) status(ctx context.Context) (chat.Reply, error) {
 	if len(failingSec.Entries) > 0 {
 		secs = append(secs, failingSec)
 	}
+	if ch := failingChannels(a.dispatcher.Health(), a.Age); len(ch.Entries) > 0 {
+		secs = append(secs, ch)
+	}
 	return privateReply("Status", strings.Join(lines, "\n"), secs...), nil
+}
+
+// publicFeedURL is a feed's URL as shown in chat: without user info and
+// query, which may carry an API key or token (for example
+// ?api_key=…). The feed still has its full URL; only the reply omits it.
+func publicFeedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	u.RawQuery, u.ForceQuery = "", false
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// failingChannels lists the channels whose last send failed: refused for
+// good (bad token, unknown channel) or still being retried.
+func failingChannels(health []chat.ChannelHealth, age func(time.Time) string) news.Section {
+	sec := news.Section{Title: "Failing channels"}
+	for _, h := range health {
+		if !h.Failing {
+			continue
+		}
+		state := "retrying"
+		if h.Permanent {
+			state = "refused for good"
+		}
+		sec.Entries = append(sec.Entries, news.Entry{Title: h.Channel,
+			Notes: []string{fmt.Sprintf("%s, %s, last %s: %s", state, countOf(h.Consecutive, "failure", "failures"), age(h.LastError), h.LastErrMsg)}})
+	}
+	return sec
 }
 
 // lastDigest says when the last digest went out, and where.
@@ -858,6 +895,7 @@ func (b commandBackend) isConfigTopic(name string) bool {
 func (b commandBackend) reload(ctx context.Context, undo func() error) error {
 	err := b.a.ReloadRules(ctx)
 	if err == nil {
+		b.a.announce(ctx) // for the other replicas, if any
 		return nil
 	}
 	if undo != nil {
@@ -1107,6 +1145,7 @@ func (b commandBackend) feedAdd(ctx context.Context, req chat.Request) (chat.Rep
 	if err := b.a.reloadFeeds(ctx); err != nil {
 		return chat.Reply{}, err
 	}
+	b.a.announce(ctx) // for the other replicas, if any
 	if _, err := b.a.router.RouteNew(ctx); err != nil {
 		b.a.log.Error("route after feed add", "feed", name, "err", err)
 	}
@@ -1130,6 +1169,7 @@ func (b commandBackend) feedRemove(ctx context.Context, req chat.Request) (chat.
 	if err := b.a.reloadFeeds(ctx); err != nil {
 		return chat.Reply{}, err
 	}
+	b.a.announce(ctx) // for the other replicas, if any
 	b.a.log.Info("feed removed from chat", "feed", name, "user", req.UserID)
 	return publicReply("Removed feed "+name, "It is no longer polled; its items stay stored and searchable."), nil
 }

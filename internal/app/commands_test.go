@@ -1024,3 +1024,36 @@ func BenchmarkChatSearch100k(b *testing.B) {
 		}
 	})
 }
+
+func TestFailingChannelsInStatus(t *testing.T) {
+	now := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+	age := func(time.Time) string { return "5m ago" }
+	sec := failingChannels([]chat.ChannelHealth{
+		{Channel: "newsroom", LastSent: now},
+		{Channel: "war-room", Failing: true, Permanent: true, Consecutive: 1, LastError: now, LastErrMsg: "discord: HTTP 404: Unknown Channel"},
+		{Channel: "hooks", Failing: true, Consecutive: 3, LastError: now, LastErrMsg: "slack webhook: HTTP 503"},
+	}, age)
+	if len(sec.Entries) != 2 {
+		t.Fatalf("entries = %+v, want the two failing channels", sec.Entries)
+	}
+	if sec.Entries[0].Title != "war-room" || !strings.Contains(sec.Entries[0].Notes[0], "refused for good") ||
+		!strings.Contains(sec.Entries[0].Notes[0], "Unknown Channel") {
+		t.Errorf("war-room entry = %+v", sec.Entries[0])
+	}
+	if sec.Entries[1].Title != "hooks" || !strings.Contains(sec.Entries[1].Notes[0], "retrying, 3 failures") {
+		t.Errorf("hooks entry = %+v", sec.Entries[1])
+	}
+}
+
+func TestPublicFeedURLHidesCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://news.example/rss":                          "https://news.example/rss",
+		"https://user:pass@news.example/rss?api_key=SECRET": "https://news.example/rss",
+		"https://news.example/feed?token=SECRET#top":        "https://news.example/feed",
+		"::bad":                                             "",
+	} {
+		if got := publicFeedURL(in); got != want {
+			t.Errorf("publicFeedURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -27,20 +27,9 @@ const (
 func (a *App) runDeadlines(ctx context.Context) {
 	for ctx.Err() == nil {
 		changed := a.router.RulesChanged()
-		next, queued, err := a.router.SendReminders(ctx)
-		if queued > 0 {
-			a.dispatcher.Kick()
-		}
-		wait := reminderRecheck
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			a.log.Error("deadline reminders", "err", err)
-			wait = reminderRetryAfter
-		}
-		if !next.IsZero() {
-			wait = min(wait, max(0, next.Sub(a.now())))
+		wait, _ := a.remindPass(ctx)
+		if ctx.Err() != nil {
+			return
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -50,6 +39,33 @@ func (a *App) runDeadlines(ctx context.Context) {
 		}
 		timer.Stop()
 	}
+}
+
+// remindPass queues the reminders due now and returns how long to sleep
+// before the next pass and how many messages it queued. With replicas, the
+// pass is made by the one that claims it: the outbox keys alone keep a
+// reminder from being sent twice, but not from being counted and logged
+// by each replica; a replica refused looks again within half a lease, to
+// take over from one that died.
+func (a *App) remindPass(ctx context.Context) (time.Duration, int) {
+	if !a.replica.claim(ctx, remindLease) {
+		return a.replica.lease / 2, 0
+	}
+	next, queued, err := a.router.SendReminders(ctx)
+	if queued > 0 {
+		a.dispatcher.Kick()
+	}
+	wait := reminderRecheck
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Error("deadline reminders", "err", err)
+		}
+		wait = reminderRetryAfter
+	}
+	if !next.IsZero() {
+		wait = min(wait, max(0, next.Sub(a.now())))
+	}
+	return wait, queued
 }
 
 // offerActions gives a deadline offer its "Track deadline" button; the

@@ -58,6 +58,9 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopDispatch()
 	wg.Go(func() { a.dispatcher.Run(dispatchCtx) })
 	wg.Go(func() { a.runDeadlines(work) })
+	if a.replica != nil {
+		wg.Go(func() { a.watchChanges(work) })
+	}
 	if srv != nil {
 		wg.Go(func() {
 			a.log.Info("serving http", "addr", ln.Addr().String())
@@ -147,7 +150,22 @@ func (a *App) schedule(ctx context.Context) (*cron.Cron, error) {
 			continue
 		}
 		s := sub
-		if err := add(s.Schedule, "digest for "+s.Channel, nil, func() {
+		var align func(cron.Schedule) cron.Schedule
+		if a.replica != nil {
+			// An @every digest counts from each replica's start: aligned to
+			// the clock instead, every replica's cron fires it at the same
+			// moment, and the digest lease lets one of them send it.
+			align = func(sc cron.Schedule) cron.Schedule {
+				if every, ok := sc.(cron.ConstantDelaySchedule); ok {
+					return feeds.SpreadEvery(every.Delay, digestLease(s))
+				}
+				return sc
+			}
+		}
+		if err := add(s.Schedule, "digest for "+s.Channel, align, func() {
+			if !a.replica.claim(ctx, digestLease(s)) {
+				return // another replica sends this digest
+			}
 			if _, err := a.router.SendDigest(ctx, s); err != nil {
 				a.log.Error("digest", "channel", s.Channel, "err", err)
 			}
@@ -171,6 +189,9 @@ func (a *App) schedule(ctx context.Context) (*cron.Cron, error) {
 func (a *App) pollOne(ctx context.Context, f news.Feed) {
 	if _, ok := a.feed(f.Name); !ok {
 		return // removed from chat since it was scheduled
+	}
+	if !a.replica.claim(ctx, pollLease(f.Name)) {
+		return // another replica polls it this time
 	}
 	if _, err := a.poller.Poll(ctx, f); err != nil {
 		// Already logged and recorded in the feed's health by the poller.

@@ -40,6 +40,9 @@ const (
 	// shutdown starts, so that a hung chat API cannot hold the process past
 	// a service manager's kill timeout.
 	shutdownSendGrace = 8 * time.Second
+	// releaseTimeout bounds giving up a channel's claim at shutdown; if it
+	// fails, the claim runs out by itself.
+	releaseTimeout = 2 * time.Second
 )
 
 // ChannelHealth is what the dispatcher knows of a channel's deliveries.
@@ -64,10 +67,15 @@ type Dispatcher struct {
 	hooks     DispatchHooks
 	slot      func(news.OutboxMessage) string
 	refs      RefStore
+	claim     func(ctx context.Context, channel string) bool
+	release   func(ctx context.Context, channel string)
+	recheck   time.Duration
+	timeout   time.Duration // bound of one send
 
 	mu     sync.Mutex
 	kicks  map[string]chan struct{}
 	health map[string]*ChannelHealth
+	held   map[string]bool // channels claimed and not released since
 }
 
 // DispatcherOptions configure a Dispatcher.
@@ -84,6 +92,26 @@ type DispatcherOptions struct {
 	// Refs keeps, per channel and slot, the reference of the message to
 	// edit; needed with Slot.
 	Refs RefStore
+	// Claim, when set, is asked before each send whether this process may
+	// send the channel's queue now, and renews that right: several replicas
+	// share one outbox, and one at a time must send a channel's queue, or
+	// two would send its head at once. A refused channel is looked at again
+	// after Recheck. Nil = this process alone sends (one replica).
+	Claim func(ctx context.Context, channel string) bool
+	// Release, when set with Claim, gives the channel up once its queue is
+	// empty, so that a replica that queues the next message sends it at
+	// once instead of waiting for the claim to run out.
+	Release func(ctx context.Context, channel string)
+	// Recheck, with Claim, bounds how long a sender waits before it looks
+	// at the outbox again even without a kick: another replica may have
+	// queued messages (and died before sending them) or given the channel
+	// up. 0 = a second.
+	Recheck time.Duration
+	// ClaimFor, with Claim, is how long a claim lasts: a send is cut off
+	// well before it, so that no other replica takes the channel over and
+	// sends the same message while this one is still sending it. 0 = no
+	// bound beyond the usual send timeout.
+	ClaimFor time.Duration
 }
 
 // RefStore keeps small named values across restarts (store.Store does).
@@ -95,7 +123,16 @@ type RefStore interface {
 // NewDispatcher returns a Dispatcher.
 func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	d := &Dispatcher{outbox: o.Outbox, notifiers: o.Notifiers, now: o.Now, log: o.Logger, hooks: o.Hooks, slot: o.Slot, refs: o.Refs,
-		kicks: map[string]chan struct{}{}, health: map[string]*ChannelHealth{}}
+		claim: o.Claim, release: o.Release, recheck: o.Recheck, timeout: sendTimeout,
+		kicks: map[string]chan struct{}{}, health: map[string]*ChannelHealth{}, held: map[string]bool{}}
+	if d.claim != nil && d.recheck <= 0 {
+		d.recheck = time.Second
+	}
+	if d.claim != nil && o.ClaimFor > 0 {
+		// Three quarters: the rest covers marking the message sent and
+		// the replicas' clock skew.
+		d.timeout = min(d.timeout, o.ClaimFor*3/4)
+	}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -143,6 +180,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 
 func (d *Dispatcher) runChannel(ctx context.Context, ch string) {
 	kick := d.kicks[ch]
+	defer d.giveUp(ctx, ch)
 	for ctx.Err() == nil {
 		wait, _, err := d.step(ctx, ch)
 		if err != nil {
@@ -154,6 +192,9 @@ func (d *Dispatcher) runChannel(ctx context.Context, ch string) {
 		}
 		if wait < 0 {
 			continue // more to send now
+		}
+		if d.claim != nil && (wait == 0 || wait > d.recheck) {
+			wait = d.recheck
 		}
 		var timer *time.Timer
 		var due <-chan time.Time
@@ -182,7 +223,7 @@ func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error,
 		return 0, nil, fmt.Errorf("next message for %s: %w", ch, err)
 	}
 	if !ok {
-		return 0, nil, nil
+		return d.idle(ctx, ch), nil, nil
 	}
 	now := d.now()
 	if msg.NextAttempt.After(now) {
@@ -193,8 +234,26 @@ func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error,
 		// The channel left the config; its messages stay queued.
 		return 0, nil, nil
 	}
+	if d.claim != nil {
+		if !d.claim(ctx, ch) {
+			d.setHeld(ch, false)
+			return d.recheck, nil, nil // another replica sends this channel
+		}
+		d.setHeld(ch, true)
+		// The replica that held the channel until now may have sent the
+		// head read above: read it again under the claim.
+		if msg, ok, err = d.outbox.NextOutbox(ctx, ch); err != nil {
+			return 0, nil, fmt.Errorf("next message for %s: %w", ch, err)
+		}
+		if !ok {
+			return d.idle(ctx, ch), nil, nil
+		}
+		if msg.NextAttempt.After(now) {
+			return msg.NextAttempt.Sub(now), nil, nil
+		}
+	}
 	// An in-flight send completes when shutdown starts, within shutdownSendGrace.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.timeout)
 	stopGrace := context.AfterFunc(ctx, func() {
 		t := time.AfterFunc(shutdownSendGrace, cancel)
 		context.AfterFunc(sctx, func() { t.Stop() })
@@ -235,6 +294,36 @@ func (d *Dispatcher) step(ctx context.Context, ch string) (time.Duration, error,
 		return 0, nil, fmt.Errorf("mark message %d for retry: %w", msg.ID, err)
 	}
 	return wait, nil, nil
+}
+
+// idle is step's answer for an empty queue: zero (wait for a kick), after
+// giving up the channel's claim, if any, for another replica to take.
+func (d *Dispatcher) idle(ctx context.Context, ch string) time.Duration {
+	if d.release != nil && d.setHeld(ch, false) {
+		d.release(ctx, ch)
+	}
+	return 0
+}
+
+// giveUp releases channel ch's claim, if held, when the sender stops: the
+// other replicas take the channel over at once instead of after the lease.
+func (d *Dispatcher) giveUp(ctx context.Context, ch string) {
+	if d.release == nil || !d.setHeld(ch, false) {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	d.release(rctx, ch)
+}
+
+// setHeld records whether this process holds channel ch's claim and
+// reports whether it did before.
+func (d *Dispatcher) setHeld(ch string, held bool) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	was := d.held[ch]
+	d.held[ch] = held
+	return was
 }
 
 // send delivers msg through n: a new post, or, for a message that updates a

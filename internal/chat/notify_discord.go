@@ -302,9 +302,10 @@ func NewDiscordSession(token, apiURL string, hc *http.Client) (*discordgo.Sessio
 		next = http.DefaultTransport
 	}
 	client.Transport = &prefixTransport{
-		from: discordgo.EndpointAPI,
-		to:   strings.TrimRight(apiURL, "/") + "/",
-		next: next,
+		from:   discordgo.EndpointAPI,
+		to:     strings.TrimRight(apiURL, "/") + "/",
+		next:   next,
+		global: newGlobalGate(),
 	}
 	s.Client = &client
 	s.MaxRestRetries = 0
@@ -316,10 +317,11 @@ func NewDiscordSession(token, apiURL string, hc *http.Client) (*discordgo.Sessio
 }
 
 // prefixTransport sends requests whose URL starts with from to the same path
-// under to.
+// under to, none of them while Discord's global rate limit is in force.
 type prefixTransport struct {
 	from, to string
 	next     http.RoundTripper
+	global   *globalGate // nil: no gate
 }
 
 // RoundTrip rewrites the URL on a clone (a RoundTripper must not change the
@@ -336,10 +338,17 @@ func (t *prefixTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("rewrite discord API URL: %w", err)
 	}
+	if wait := t.global.remaining(); wait > 0 {
+		return globalRefusal(req, wait), nil
+	}
 	r := req.Clone(req.Context())
 	r.URL = u
 	r.Host = ""
-	return t.next.RoundTrip(r)
+	resp, err := t.next.RoundTrip(r)
+	if err == nil {
+		t.global.observe(resp)
+	}
+	return resp, err
 }
 
 // DiscordWebhook posts messages to a Discord webhook.

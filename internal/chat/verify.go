@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,8 +170,12 @@ type replayEntry struct {
 	expires time.Time
 }
 
-// first records key and reports whether it was not seen before.
+// first records key and reports whether it was not seen before. Keys are
+// signatures in hex, which both platforms' verifiers decode whatever the
+// case of its letters: a replay with the signature upper-cased is the same
+// request, so keys are compared in lower case.
 func (g *replayGuard) first(key string, now time.Time) bool {
+	key = strings.ToLower(key)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.seen == nil {

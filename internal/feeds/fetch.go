@@ -289,6 +289,12 @@ func (f *Fetcher) describe(ctx context.Context, err error) error {
 		}
 		return ctxErr
 	}
+	// The transport's own limits (ResponseHeaderTimeout equals the request
+	// timeout) can fire a moment before the context's deadline.
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("request timed out: %w", err)
+	}
 	return err
 }
 

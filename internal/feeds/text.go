@@ -36,9 +36,18 @@ var droppedElements = map[atom.Atom]bool{
 // line breaks, invisible elements dropped, then cleaned with cleanText.
 // Lines are kept when multiline is set, else joined with spaces.
 func htmlToText(s string, multiline bool) string {
-	if !strings.ContainsAny(s, "<&") {
-		return cleanText(s, multiline)
+	if !strings.Contains(s, "<") {
+		// No tag: the tokenizer would return the whole text as one text
+		// token, entities decoded; this skips its allocations (titles and
+		// names often hold an "&" and nothing else).
+		return cleanText(html.UnescapeString(s), multiline)
 	}
+	return markupToText(s, multiline)
+}
+
+// markupToText is htmlToText for a fragment with tags, read with the HTML
+// tokenizer.
+func markupToText(s string, multiline bool) string {
 	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0 // depth inside dropped elements
@@ -86,29 +95,39 @@ func cleanText(s string, multiline bool) string {
 	b.Grow(len(s))
 	space, newline := false, false
 	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
+		r, size := rune(s[0]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s)
+		}
 		s = s[size:]
 		switch {
+		case r > ' ' && r < 0x7f:
+			// Printable ASCII, most of any text: kept, without a table
+			// lookup.
+		case r == ' ':
+			space = true
+			continue
 		case r == utf8.RuneError && size <= 1:
 			continue
 		case r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == '\u2028' || r == '\u2029':
 			newline = true
+			continue
 		case unicode.IsSpace(r):
 			space = true
+			continue
 		case unicode.IsControl(r) || isBidiControl(r) || r == '\uFEFF':
 			continue
-		default:
-			if b.Len() > 0 {
-				switch {
-				case newline && multiline:
-					b.WriteByte('\n')
-				case newline || space:
-					b.WriteByte(' ')
-				}
-			}
-			space, newline = false, false
-			b.WriteRune(r)
 		}
+		if b.Len() > 0 {
+			switch {
+			case newline && multiline:
+				b.WriteByte('\n')
+			case newline || space:
+				b.WriteByte(' ')
+			}
+		}
+		space, newline = false, false
+		b.WriteRune(r)
 	}
 	return b.String()
 }

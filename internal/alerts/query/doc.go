@@ -162,11 +162,20 @@ func matchFeed(n *node, feed string) bool {
 
 // match reports whether the regexp matches one of the segments field f looks
 // at; each segment is matched on its own, so a match never spans the title
-// and the body.
+// and the body. A text without the string every match needs is passed over
+// without running the regexp: the whole document first (its segments, side
+// by side, hold every string one of them holds), then each segment.
 func (r *regexpTerm) match(d *Doc, f field) bool {
+	if r.need != "" && !strings.Contains(d.text, r.need) {
+		return false
+	}
 	from, to := d.segments(f)
 	for s := from; s < to; s++ {
-		if r.re.MatchString(d.segmentText(s)) {
+		text := d.segmentText(s)
+		if r.need != "" && !strings.Contains(text, r.need) {
+			continue
+		}
+		if r.re.MatchString(text) {
 			return true
 		}
 	}

@@ -211,11 +211,7 @@ func (s *Store) FeedState(ctx context.Context, feed string) (news.FeedState, err
 // row, so a feed that is not (or no longer) defined is store.ErrNotFound: a
 // poll finishing after its feed was removed must not bring it back.
 func (s *Store) SaveFeedState(ctx context.Context, st news.FeedState) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_poll = ?,
-		last_success = ?, last_error = ?, last_error_msg = ?, failures = ?, next_poll = ?
-		WHERE name = ?`,
-		st.ETag, st.LastModified, toNanos(st.LastPoll), toNanos(st.LastSuccess), toNanos(st.LastError),
-		st.LastErrorMsg, st.Failures, toNanos(st.NextPoll), st.Feed)
+	res, err := s.write.ExecContext(ctx, saveFeedStateSQL, feedStateArgs(st)...)
 	if err == nil {
 		err = mustAffect(res)
 	}

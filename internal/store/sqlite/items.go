@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/feedwatch/feedwatch/internal/news"
+	"github.com/feedwatch/feedwatch/internal/store"
 )
 
 // itemCols are the columns scanItem reads, in order.
@@ -67,48 +68,20 @@ func (s *Store) InsertItems(ctx context.Context, feed string, items []news.Item)
 	if feed == "" {
 		return nil, errors.New("insert items: empty feed name")
 	}
-	for i, it := range items {
-		if it.GUID == "" {
-			return nil, fmt.Errorf("insert items of %s: item %d has no GUID", feed, i)
-		}
+	if err := checkGUIDs(items); err != nil {
+		return nil, fmt.Errorf("insert items of %s: %w", feed, err)
 	}
 	if len(items) == 0 {
 		return nil, nil
 	}
 	var added []news.Item
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO items
-			(feed, guid, link, title, summary, categories, author, published, first_seen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (feed, guid) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
+		w := newItemWriter(tx)
+		defer w.close()
 		var docs []ftsDoc
-		for _, it := range items {
-			// Returned as stored: UTC times, normalized categories.
-			it.Feed = feed
-			it.Published, it.FirstSeen = fromNanos(toNanos(it.Published)), fromNanos(toNanos(it.FirstSeen))
-			cats := joinCategories(it.Categories)
-			it.Categories = splitCategories(cats)
-			res, err := stmt.ExecContext(ctx, feed, it.GUID, it.Link, it.Title, it.Summary,
-				cats, it.Author, toNanos(it.Published), toNanos(it.FirstSeen))
-			if err != nil {
-				return fmt.Errorf("item %q: %w", it.GUID, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("item %q: %w", it.GUID, err)
-			}
-			if n == 0 { // already stored
-				continue
-			}
-			if it.ID, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("item %q: %w", it.GUID, err)
-			}
-			docs = append(docs, docOf(it))
-			added = append(added, it)
+		var err error
+		if added, docs, err = w.insert(ctx, feed, items, nil); err != nil {
+			return err
 		}
 		return indexItems(ctx, tx, docs)
 	})
@@ -116,6 +89,204 @@ func (s *Store) InsertItems(ctx context.Context, feed string, items []news.Item)
 		return nil, fmt.Errorf("insert items of %s: %w", feed, err)
 	}
 	return added, nil
+}
+
+// SavePolls records the outcome of several polls in one write transaction:
+// for each i, the items of items[i] are stored as InsertItems stores them
+// under states[i].Feed, then states[i] is saved as SaveFeedState saves it.
+// fresh[i] are the items of poll i stored for the first time (with ID set)
+// and errs[i] its error: invalid items store nothing of that poll; a feed
+// that is not defined keeps its items but not its state
+// (store.ErrNotFound, as with SaveFeedState); a failed transaction fails
+// every poll and stores nothing.
+//
+// This is what lets thousands of polls a minute go through SQLite's single
+// writer: a commit costs more than the twenty inserts of a feed (the WAL
+// frames of every touched page, the full-text index's segment flush, the
+// occasional checkpoint), so the poller gathers the polls that finish while
+// a commit is under way and saves them together.
+func (s *Store) SavePolls(ctx context.Context, states []news.FeedState, items [][]news.Item) (fresh [][]news.Item, errs []error) {
+	fresh = make([][]news.Item, len(states))
+	errs = make([]error, len(states))
+	if len(items) != len(states) {
+		err := fmt.Errorf("save polls: %d item lists for %d states", len(items), len(states))
+		for i := range errs {
+			errs[i] = err
+		}
+		return fresh, errs
+	}
+	for i, st := range states {
+		if st.Feed == "" {
+			errs[i] = errors.New("save poll: empty feed name")
+		} else if err := checkGUIDs(items[i]); err != nil {
+			errs[i] = fmt.Errorf("save poll of %s: %w", st.Feed, err)
+		}
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		w := newItemWriter(tx)
+		defer w.close()
+		upd, err := tx.PrepareContext(ctx, saveFeedStateSQL)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		var docs []ftsDoc
+		for i, st := range states {
+			if errs[i] != nil {
+				continue
+			}
+			if fresh[i], docs, err = w.insert(ctx, st.Feed, items[i], docs); err != nil {
+				return fmt.Errorf("items of %s: %w", st.Feed, err)
+			}
+			res, err := upd.ExecContext(ctx, feedStateArgs(st)...)
+			if err == nil {
+				err = mustAffect(res)
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				errs[i] = fmt.Errorf("save feed state %s: %w", st.Feed, err)
+			} else if err != nil {
+				return fmt.Errorf("feed state of %s: %w", st.Feed, err)
+			}
+		}
+		// Indexed last, in as few statements as the batch allows.
+		return indexItems(ctx, tx, docs)
+	})
+	if err != nil {
+		for i := range states {
+			fresh[i] = nil
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("save poll of %s: %w", states[i].Feed, err)
+			}
+		}
+	}
+	return fresh, errs
+}
+
+// checkGUIDs refuses items without a GUID, which could never be deduplicated.
+func checkGUIDs(items []news.Item) error {
+	for i, it := range items {
+		if it.GUID == "" {
+			return fmt.Errorf("item %d has no GUID", i)
+		}
+	}
+	return nil
+}
+
+// saveFeedStateSQL writes a feed's polling state; feedStateArgs are its
+// arguments: SaveFeedState's statement, also prepared once per SavePolls batch.
+const saveFeedStateSQL = `UPDATE feeds SET etag = ?, last_modified = ?, last_poll = ?,
+	last_success = ?, last_error = ?, last_error_msg = ?, failures = ?, next_poll = ?
+	WHERE name = ?`
+
+func feedStateArgs(st news.FeedState) []any {
+	return []any{st.ETag, st.LastModified, toNanos(st.LastPoll), toNanos(st.LastSuccess), toNanos(st.LastError),
+		st.LastErrorMsg, st.Failures, toNanos(st.NextPoll), st.Feed}
+}
+
+// itemWriter inserts items within one transaction: each feed's items with
+// one multi-row statement (RETURNING the rows it added) rather than one
+// statement per item, which saves a statement's overhead (binding, stepping,
+// resetting, a round through database/sql) per item; the statements are
+// prepared once per transaction and row count.
+type itemWriter struct {
+	tx    *sql.Tx
+	stmts map[int]*sql.Stmt
+}
+
+// insertChunk is the most rows one statement inserts: 9 parameters each,
+// well under SQLite's limit on bound parameters.
+const insertChunk = 500
+
+func newItemWriter(tx *sql.Tx) *itemWriter {
+	return &itemWriter{tx: tx, stmts: map[int]*sql.Stmt{}}
+}
+
+// close releases the prepared statements.
+func (w *itemWriter) close() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+// stmt returns the statement inserting n rows, unless their feed already
+// has their GUID, and returning the id and guid of the rows it added.
+func (w *itemWriter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := w.stmts[n]; ok {
+		return st, nil
+	}
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	st, err := w.tx.PrepareContext(ctx, `INSERT INTO items
+		(feed, guid, link, title, summary, categories, author, published, first_seen)
+		VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+`
+		ON CONFLICT (feed, guid) DO NOTHING
+		RETURNING id, guid`)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[n] = st
+	return st, nil
+}
+
+// insert stores the items of one feed and returns those that were new, as
+// stored (ID set, UTC times, normalized categories), with their full-text
+// documents appended to docs for the caller to index. An item whose GUID
+// the feed already has, or that repeats an earlier item's, is skipped.
+func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item, docs []ftsDoc) ([]news.Item, []ftsDoc, error) {
+	var added []news.Item
+	for start := 0; start < len(items); start += insertChunk {
+		part := items[start:min(start+insertChunk, len(items))]
+		st, err := w.stmt(ctx, len(part))
+		if err != nil {
+			return nil, docs, err
+		}
+		rows := make([]news.Item, len(part))
+		args := make([]any, 0, 9*len(part))
+		for i, it := range part {
+			it.Feed = feed
+			it.Published, it.FirstSeen = fromNanos(toNanos(it.Published)), fromNanos(toNanos(it.FirstSeen))
+			cats := joinCategories(it.Categories)
+			it.Categories = splitCategories(cats)
+			rows[i] = it
+			args = append(args, feed, it.GUID, it.Link, it.Title, it.Summary,
+				cats, it.Author, toNanos(it.Published), toNanos(it.FirstSeen))
+		}
+		ids, err := returnedIDs(ctx, st, args)
+		if err != nil {
+			return nil, docs, err
+		}
+		// The order RETURNING gives rows in is not defined: they are matched
+		// by GUID, the first item with a GUID taking its row.
+		for _, it := range rows {
+			id, ok := ids[it.GUID]
+			if !ok {
+				continue
+			}
+			delete(ids, it.GUID)
+			it.ID = id
+			docs = append(docs, docOf(it))
+			added = append(added, it)
+		}
+	}
+	return added, docs, nil
+}
+
+// returnedIDs runs an insert and reads the ids by guid that it returns.
+func returnedIDs(ctx context.Context, st *sql.Stmt, args []any) (map[string]int64, error) {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make(map[string]int64)
+	for rows.Next() {
+		var id int64
+		var guid string
+		if err := rows.Scan(&id, &guid); err != nil {
+			return nil, err
+		}
+		ids[guid] = id
+	}
+	return ids, rows.Err()
 }
 
 // ftsDoc is an item's entry in the full-text index.
@@ -129,8 +300,11 @@ func docOf(it news.Item) ftsDoc {
 	return ftsDoc{it.ID, foldWords(it.Title), foldWords(it.Summary), foldWords(strings.Join(it.Categories, " "))}
 }
 
-// ftsChunk is how many documents one INSERT adds to the full-text index.
-const ftsChunk = 256
+// ftsChunk is how many documents one INSERT adds to the full-text index:
+// enough for a whole batch of polls (SavePolls) in one statement, hence one
+// flush of the index's pending terms; its 4 parameters per document stay far
+// below SQLite's limit on bound parameters (32766).
+const ftsChunk = 1024
 
 // indexItems adds documents to the full-text index, many rows per statement:
 // FTS5 flushes its pending terms to disk at every statement of a
