@@ -1050,7 +1050,7 @@ func TestPublicFeedURLHidesCredentials(t *testing.T) {
 		"https://news.example/rss":                          "https://news.example/rss",
 		"https://user:pass@news.example/rss?api_key=SECRET": "https://news.example/rss",
 		"https://news.example/feed?token=SECRET#top":        "https://news.example/feed",
-		"::bad":                                             "",
+		"::bad": "",
 	} {
 		if got := publicFeedURL(in); got != want {
 			t.Errorf("publicFeedURL(%q) = %q, want %q", in, got, want)
