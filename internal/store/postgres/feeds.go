@@ -22,20 +22,11 @@ import (
 // Replicas starting together each sync the same config: the feeds lock makes
 // them take turns, so the second finds nothing left to change.
 func (s *Store) SyncFeeds(ctx context.Context, feeds []news.Feed) error {
-	want := make(map[string]news.Feed, len(feeds))
-	for _, f := range feeds {
-		if f.Name == "" {
-			return errors.New("sync feeds: feed with an empty name")
-		}
-		if _, dup := want[f.Name]; dup {
-			return fmt.Errorf("sync feeds: feed %q listed twice", f.Name)
-		}
-		f.Source = news.SourceConfig
-		want[f.Name] = f
+	if _, err := store.PlanFeedSync(nil, feeds); err != nil {
+		return fmt.Errorf("sync feeds: %w", err)
 	}
-	var added, updated, removed []string
+	var plan store.FeedSync
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		added, updated, removed = nil, nil, nil
 		if err := xactLock(ctx, tx, lockFeeds); err != nil {
 			return err
 		}
@@ -43,31 +34,22 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []news.Feed) error {
 		if err != nil {
 			return err
 		}
-		old := make(map[string]news.Feed, len(have))
-		for _, f := range have {
-			old[f.Name] = f
-			if _, keep := want[f.Name]; keep || f.Source != news.SourceConfig {
-				continue
-			}
-			if _, err := tx.Exec(ctx, "DELETE FROM feeds WHERE name = $1", f.Name); err != nil {
-				return fmt.Errorf("remove feed %s: %w", f.Name, err)
-			}
-			removed = append(removed, f.Name)
+		if plan, err = store.PlanFeedSync(have, feeds); err != nil {
+			return err
 		}
-		for _, f := range feeds {
-			f := want[f.Name]
-			prev, exists := old[f.Name]
-			switch {
-			case !exists:
-				if err := insertFeed(ctx, tx, f); err != nil {
-					return err
-				}
-				added = append(added, f.Name)
-			case prev != f:
-				if err := updateFeed(ctx, tx, f, prev.URL != f.URL); err != nil {
-					return err
-				}
-				updated = append(updated, f.Name)
+		for _, name := range plan.Remove {
+			if _, err := tx.Exec(ctx, "DELETE FROM feeds WHERE name = $1", name); err != nil {
+				return fmt.Errorf("remove feed %s: %w", name, err)
+			}
+		}
+		for _, f := range plan.Add {
+			if err := insertFeed(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		for _, u := range plan.Update {
+			if err := updateFeed(ctx, tx, u.Feed, u.URLChanged); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -75,7 +57,8 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []news.Feed) error {
 	if err != nil {
 		return fmt.Errorf("sync feeds: %w", err)
 	}
-	s.log.Info("feeds synced", "feeds", len(feeds), "added", added, "updated", updated, "removed", removed)
+	added, updated := plan.Names()
+	s.log.Info("feeds synced", "feeds", len(feeds), "added", added, "updated", updated, "removed", plan.Remove)
 	return nil
 }
 
