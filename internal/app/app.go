@@ -382,8 +382,9 @@ func (a *App) SendDigests(ctx context.Context) error {
 // onceDrainWait bounds how long a one-shot run waits for chat retries.
 const onceDrainWait = 60 * time.Second
 
-// Once polls every feed, routes, optionally sends every digest, and delivers
-// what is queued. Undelivered messages stay queued for the next run.
+// Once polls every feed, routes, optionally sends every digest, queues the
+// deadline reminders due by now, and delivers what is queued. Undelivered
+// messages stay queued for the next run.
 func (a *App) Once(ctx context.Context, digest bool) error {
 	// Items left unrouted by an earlier crash go first.
 	if _, err := a.router.RouteNew(ctx); err != nil {
@@ -393,5 +394,8 @@ func (a *App) Once(ctx context.Context, digest bool) error {
 	if digest {
 		err = errors.Join(err, a.SendDigests(ctx))
 	}
+	// Deadline reminders due by now go out too, so that a deployment that
+	// runs `once` from cron instead of the daemon still gets them.
+	a.remindPass(ctx)
 	return errors.Join(err, a.dispatcher.Drain(ctx, onceDrainWait))
 }
