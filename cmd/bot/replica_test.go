@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/feedwatch/feedwatch/internal/store/postgres/pgtest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -66,42 +66,9 @@ deadlines:
 // drillTitle is the deadline's title, which its reminder carries.
 const drillTitle = "Replica drill deadline"
 
-// schemaSeq numbers the schemas a test process creates.
-var schemaSeq atomic.Int64
-
-// freshSchema creates an empty schema on the test server, dropped when the
-// test ends, and returns a DSN whose search_path is that schema; it skips
-// the test without a server.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(envPostgres)
-	if dsn == "" {
-		t.Skip("set " + envPostgres + "=postgres://… to run the replica tests; .ci/run starts a server")
-	}
-	name := fmt.Sprintf("fwreplica_%d_%d", os.Getpid(), schemaSeq.Add(1))
-	pgExec(t, dsn, "CREATE SCHEMA "+name)
-	t.Cleanup(func() { pgExec(t, dsn, "DROP SCHEMA "+name+" CASCADE") })
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + name
-}
-
-// pgExec runs one statement on a connection of its own.
-func pgExec(t *testing.T, dsn, sql string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to the test server: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
+// freshSchema creates an empty schema, dropped when the test ends, and
+// returns a DSN whose search_path is that schema; it skips without a server.
+func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t, "fwreplica") }
 
 // leaseHolder returns the holder of the lease called name, "" when none.
 func leaseHolder(t *testing.T, dsn, name string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/feedwatch/feedwatch/internal/store/postgres/pgtest"
 	"log/slog"
 	"os"
 	"strings"
@@ -12,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/feedwatch/feedwatch/config"
 	"github.com/feedwatch/feedwatch/internal/alerts/query"
@@ -93,39 +92,9 @@ func TestReplicaID(t *testing.T) {
 
 const envPostgres = "FEEDWATCH_TEST_POSTGRES"
 
-var schemaSeq atomic.Int64
-
 // freshSchema creates an empty schema, dropped when the test ends, and
-// returns a DSN whose search_path is that schema.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(envPostgres)
-	if dsn == "" {
-		t.Skip("set " + envPostgres + "=postgres://… to run the replica tests; .ci/run starts a server")
-	}
-	name := fmt.Sprintf("fwapp_%d_%d", os.Getpid(), schemaSeq.Add(1))
-	pgExec(t, dsn, "CREATE SCHEMA "+name)
-	t.Cleanup(func() { pgExec(t, dsn, "DROP SCHEMA "+name+" CASCADE") })
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + name
-}
-
-func pgExec(t *testing.T, dsn, sql string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to the test server: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
+// returns a DSN whose search_path is that schema; it skips without a server.
+func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t, "fwapp") }
 
 const replicaAppConfig = `
 storage: {driver: postgres, dsn: %q, lease: 30s}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,75 +16,15 @@ import (
 
 	"github.com/feedwatch/feedwatch/internal/news"
 	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/store/postgres/pgtest"
 	"github.com/feedwatch/feedwatch/internal/store/storetest"
 )
 
-// envDSN names the environment variable that points the tests at a server.
-const envDSN = "FEEDWATCH_TEST_POSTGRES"
-
 // serverDSN returns the test server's DSN, or skips the test without one.
-func serverDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(envDSN)
-	if dsn == "" {
-		t.Skip("set " + envDSN + "=postgres://… to run the PostgreSQL tests; .ci/run starts a server")
-	}
-	return dsn
-}
+func serverDSN(t testing.TB) string { return pgtest.ServerDSN(t) }
 
-// schemaSeq makes schema names unique within the test process; the pid
-// makes them unique across packages or runs sharing the server.
-var schemaSeq atomic.Int64
-
-// freshSchema creates an empty schema for the test, dropped when it ends,
-// and returns a DSN whose search_path (and application_name, to find the
-// test's own sessions in pg_stat_activity) is that schema.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	dsn := serverDSN(t)
-	name := fmt.Sprintf("fwtest_%d_%d", os.Getpid(), schemaSeq.Add(1))
-	admin(t, dsn, "CREATE SCHEMA "+name)
-	t.Cleanup(func() { admin(t, dsn, "DROP SCHEMA "+name+" CASCADE") })
-	return withParams(dsn, map[string]string{"search_path": name, "application_name": name})
-}
-
-// admin runs one statement on a connection of its own.
-func admin(t testing.TB, dsn, sql string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to the test server: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
-// withParams adds connection parameters to a URL or key=value DSN.
-func withParams(dsn string, params map[string]string) string {
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		for k, v := range params {
-			q.Set(k, v)
-		}
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range params {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	for _, k := range keys {
-		dsn += " " + k + "=" + params[k]
-	}
-	return dsn
-}
+// freshSchema creates an empty schema for the test (see pgtest.FreshSchema).
+func freshSchema(t testing.TB) string { return pgtest.FreshSchema(t, "fwtest") }
 
 // openTest opens a store at dsn and closes it when the test ends.
 func openTest(t testing.TB, dsn string, opts Options) *Store {
@@ -825,7 +763,7 @@ func TestWithParams(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := withParams(tc.in, params); got != tc.want {
+			if got := pgtest.WithParams(tc.in, params); got != tc.want {
 				t.Errorf("withParams = %q, want %q", got, tc.want)
 			}
 		})
