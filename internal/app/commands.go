@@ -938,14 +938,23 @@ func (b commandBackend) watch(ctx context.Context, req chat.Request) (chat.Reply
 
 func (b commandBackend) unwatch(ctx context.Context, req chat.Request) (chat.Reply, error) {
 	name := req.Command.Arg(chat.ArgName)
-	if b.isConfigTopic(name) {
+	return b.removeFromChat(ctx, req, "topic", name, b.isConfigTopic(name), b.a.store.RemoveTopic,
+		publicReply("Stopped watching "+name, "Its items stay stored and searchable."))
+}
+
+// removeFromChat removes a topic or deadline added from chat (kind names it
+// in replies and logs) and puts the rules without it in force; what the
+// config file defines is refused.
+func (b commandBackend) removeFromChat(ctx context.Context, req chat.Request, kind, name string, inConfig bool,
+	remove func(context.Context, string) error, done chat.Reply) (chat.Reply, error) {
+	if inConfig {
 		return privateReply("Defined in the config file", fmt.Sprintf("%s is defined in the config file; remove it there.", name)), nil
 	}
 	b.a.registryMu.Lock()
 	defer b.a.registryMu.Unlock()
-	err := b.a.store.RemoveTopic(ctx, name)
+	err := remove(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return privateReply("No such topic", fmt.Sprintf("No topic named %q was added from chat.", clipQuote(name, 80))), nil
+		return privateReply("No such "+kind, fmt.Sprintf("No %s named %q was added from chat.", kind, clipQuote(name, 80))), nil
 	}
 	if err != nil {
 		return chat.Reply{}, err
@@ -953,8 +962,8 @@ func (b commandBackend) unwatch(ctx context.Context, req chat.Request) (chat.Rep
 	if err := b.reload(ctx, nil); err != nil {
 		return chat.Reply{}, err
 	}
-	b.a.log.Info("topic removed from chat", "topic", name, "user", req.UserID)
-	return publicReply("Stopped watching "+name, "Its items stay stored and searchable."), nil
+	b.a.log.Info(kind+" removed from chat", kind, name, "user", req.UserID)
+	return done, nil
 }
 
 func (b commandBackend) mute(ctx context.Context, req chat.Request) (chat.Reply, error) {
@@ -1098,23 +1107,9 @@ func (b commandBackend) deadlineAdd(ctx context.Context, req chat.Request) (chat
 
 func (b commandBackend) deadlineRemove(ctx context.Context, req chat.Request) (chat.Reply, error) {
 	name := req.Command.Arg(chat.ArgName)
-	if _, ok := b.a.cfg.Deadline(name); ok {
-		return privateReply("Defined in the config file", fmt.Sprintf("%s is defined in the config file; remove it there.", name)), nil
-	}
-	b.a.registryMu.Lock()
-	defer b.a.registryMu.Unlock()
-	err := b.a.store.RemoveDeadline(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return privateReply("No such deadline", fmt.Sprintf("No deadline named %q was added from chat.", clipQuote(name, 80))), nil
-	}
-	if err != nil {
-		return chat.Reply{}, err
-	}
-	if err := b.reload(ctx, nil); err != nil {
-		return chat.Reply{}, err
-	}
-	b.a.log.Info("deadline removed from chat", "deadline", name, "user", req.UserID)
-	return publicReply("Stopped tracking "+name, "No more reminders will be posted for it."), nil
+	_, inConfig := b.a.cfg.Deadline(name)
+	return b.removeFromChat(ctx, req, "deadline", name, inConfig, b.a.store.RemoveDeadline,
+		publicReply("Stopped tracking "+name, "No more reminders will be posted for it."))
 }
 
 func (b commandBackend) feedAdd(ctx context.Context, req chat.Request) (chat.Reply, error) {
