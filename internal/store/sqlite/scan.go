@@ -156,23 +156,7 @@ func (s *Store) scan(ctx context.Context, f store.ItemFilter, fn func(news.Item)
 	if err != nil {
 		return err
 	}
-	for start := 0; start < len(ids); start += fetchChunk {
-		chunk := ids[start:min(start+fetchChunk, len(ids))]
-		byID, err := s.itemsByID(ctx, chunk)
-		if err != nil {
-			return err
-		}
-		for _, id := range chunk {
-			it, ok := byID[id]
-			if !ok { // deleted since the keys were read
-				continue
-			}
-			if !fn(it) {
-				return nil
-			}
-		}
-	}
-	return nil
+	return store.VisitByID(ctx, ids, fetchChunk, s.itemsByID, fn)
 }
 
 // ids runs a query of item IDs.
