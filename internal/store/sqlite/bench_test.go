@@ -3,10 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/news"
 	"github.com/feedwatch/feedwatch/internal/store/storetest"
 )
 
@@ -72,4 +75,59 @@ func BenchmarkInsertItems(b *testing.B) {
 		b.Fatalf("fill: %v", err)
 	}
 	storetest.BenchInsert(b, s, 10_000)
+}
+
+// BenchmarkSavePolls measures the storing part of a first poll at a desk's
+// scale, as feeds.BenchmarkPoll's first poll does it: 3000 feeds of 20 new
+// items each, saved by SavePolls in batches of 24 polls, into a new store.
+func BenchmarkSavePolls(b *testing.B) {
+	const feeds, perFeed, batch = 3000, 20, 24
+	ctx := context.Background()
+	c := storetest.NewCorpus(1, 2)
+	defs := make([]news.Feed, feeds)
+	states := make([]news.FeedState, feeds)
+	items := make([][]news.Item, feeds)
+	now := storetest.BenchBase.Add(time.Hour)
+	for f := range defs {
+		name := fmt.Sprintf("feed-%04d", f)
+		defs[f] = news.Feed{Name: name, URL: "https://example.org/" + name}
+		states[f] = news.FeedState{Feed: name, ETag: `"e"`, LastPoll: now, LastSuccess: now, NextPoll: now.Add(time.Minute)}
+		for i := range perFeed {
+			it := c.Item(f*perFeed + i)
+			it.Summary += " " + c.Item(f*perFeed+i).Summary + " " + c.Item(f*perFeed+i).Title
+			it.Categories = []string{"world", "europe"}
+			items[f] = append(items[f], it)
+		}
+	}
+	b.ReportAllocs()
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		s := openTest(b, filepath.Join(b.TempDir(), "save.db"))
+		if err := s.SyncFeeds(ctx, defs); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		c0 := cpuTime()
+		for start := 0; start < feeds; start += batch {
+			end := min(start+batch, feeds)
+			_, errs := s.SavePolls(ctx, states[start:end], items[start:end])
+			for _, err := range errs {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		cpu += cpuTime() - c0
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// cpuTime is the user and system time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

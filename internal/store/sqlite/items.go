@@ -193,7 +193,7 @@ type itemWriter struct {
 	stmts map[int]*sql.Stmt
 }
 
-// insertChunk is the most rows one statement inserts: 9 parameters each,
+// insertChunk is the most rows one statement inserts: 10 parameters each,
 // well under SQLite's limit on bound parameters.
 const insertChunk = 500
 
@@ -214,9 +214,9 @@ func (w *itemWriter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st, ok := w.stmts[n]; ok {
 		return st, nil
 	}
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	st, err := w.tx.PrepareContext(ctx, `INSERT INTO items
-		(feed, guid, link, title, summary, categories, author, published, first_seen)
+		(feed, guid, link, title, summary, categories, author, published, first_seen, routed)
 		VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+`
 		ON CONFLICT (feed, guid) DO NOTHING
 		RETURNING id, guid`)
@@ -240,15 +240,17 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item,
 			return nil, docs, err
 		}
 		rows := make([]news.Item, len(part))
-		args := make([]any, 0, 9*len(part))
+		args := make([]any, 0, 10*len(part))
 		for i, it := range part {
 			it.Feed = feed
 			it.Published, it.FirstSeen = fromNanos(toNanos(it.Published)), fromNanos(toNanos(it.FirstSeen))
 			cats := joinCategories(it.Categories)
 			it.Categories = splitCategories(cats)
+			routed := it.Routed
+			it.Routed = false
 			rows[i] = it
 			args = append(args, feed, it.GUID, it.Link, it.Title, it.Summary,
-				cats, it.Author, toNanos(it.Published), toNanos(it.FirstSeen))
+				cats, it.Author, toNanos(it.Published), toNanos(it.FirstSeen), routed)
 		}
 		ids, err := returnedIDs(ctx, st, args)
 		if err != nil {
@@ -265,6 +267,13 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item,
 			it.ID = id
 			docs = append(docs, docOf(it))
 			added = append(added, it)
+		}
+	}
+	if len(added) > 0 {
+		// The feed's count of stored items, once per feed rather than once
+		// per item (migration 0004).
+		if _, err := w.tx.ExecContext(ctx, "UPDATE feeds SET item_count = item_count + ? WHERE name = ?", len(added), feed); err != nil {
+			return nil, docs, err
 		}
 	}
 	return added, docs, nil
@@ -289,37 +298,38 @@ func returnedIDs(ctx context.Context, st *sql.Stmt, args []any) (map[string]int6
 	return ids, rows.Err()
 }
 
-// ftsDoc is an item's entry in the full-text index.
+// ftsDoc is an item's entry in the full-text index: its folded words.
 type ftsDoc struct {
-	id                         int64
-	title, summary, categories string
+	id    int64
+	words string
 }
 
-// docOf folds an item's searchable text for the full-text index.
+// docOf folds an item's searchable text (title, summary and categories) for
+// the full-text index, which has one column: searches never ask where a
+// word is.
 func docOf(it news.Item) ftsDoc {
-	return ftsDoc{it.ID, foldWords(it.Title), foldWords(it.Summary), foldWords(strings.Join(it.Categories, " "))}
+	return ftsDoc{it.ID, foldWords(it.Title + "\n" + it.Summary + "\n" + strings.Join(it.Categories, "\n"))}
 }
 
 // ftsChunk is how many documents one INSERT adds to the full-text index:
 // enough for a whole batch of polls (SavePolls) in one statement, hence one
-// flush of the index's pending terms; its 4 parameters per document stay far
+// flush of the index's pending terms; its 2 parameters per document stay far
 // below SQLite's limit on bound parameters (32766).
-const ftsChunk = 1024
+const ftsChunk = 2048
 
 // indexItems adds documents to the full-text index, many rows per statement:
 // FTS5 flushes its pending terms to disk at every statement of a
 // transaction, so one statement per item would write a tiny segment each
 // time and spend most of an insert merging them.
-func indexItems(ctx context.Context, tx *sql.Tx, docs []ftsDoc) error {
+func indexItems(ctx context.Context, tx querier, docs []ftsDoc) error {
 	for start := 0; start < len(docs); start += ftsChunk {
 		part := docs[start:min(start+ftsChunk, len(docs))]
-		args := make([]any, 0, 4*len(part))
+		args := make([]any, 0, 2*len(part))
 		for _, d := range part {
-			args = append(args, d.id, d.title, d.summary, d.categories)
+			args = append(args, d.id, d.words)
 		}
-		values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(part)), ", ")
-		if _, err := tx.ExecContext(ctx,
-			"INSERT INTO items_fts (rowid, title, summary, categories) VALUES "+values, args...); err != nil {
+		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")
+		if _, err := tx.ExecContext(ctx, "INSERT INTO items_fts (rowid, words) VALUES "+values, args...); err != nil {
 			return fmt.Errorf("index items: %w", err)
 		}
 	}

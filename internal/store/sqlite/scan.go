@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/feedwatch/feedwatch/internal/alerts/query"
 	"github.com/feedwatch/feedwatch/internal/news"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
@@ -200,23 +201,25 @@ func (s *Store) itemsByID(ctx context.Context, ids []int64) (map[int64]news.Item
 }
 
 // ftsQuery builds an FTS5 query requiring every word: each is folded like
-// the indexed text (a no-op for words the caller already folded), quoted as
-// an FTS5 string so that no word can inject operators or column filters, and
-// given '*' when it is a prefix. A word of several folded words becomes a
-// phrase. A word with no letter or digit can match no indexed word and is left
-// out: narrowing is only an optimisation, the caller's evaluator decides.
+// the indexed text (a no-op for words the caller already folded) and quoted
+// as an FTS5 string so that no word can inject operators, and given '*' when
+// it is a prefix. A word that folds into several words ("kyiv-based")
+// requires each of them, the last as the prefix: the index keeps no
+// positions (migration 0004), so it cannot ask for them in a row, and
+// narrowing more loosely is harmless. A word with no letter or digit can
+// match no indexed word and is left out: narrowing is only an optimisation,
+// the caller's evaluator decides.
 func ftsQuery(words []store.Word) string {
 	var parts []string
 	for _, w := range words {
-		text := foldWords(w.Text)
-		if text == "" {
-			continue
+		folded := query.Words(w.Text)
+		for i, f := range folded {
+			p := `"` + f + `"`
+			if w.Prefix && i == len(folded)-1 {
+				p += "*"
+			}
+			parts = append(parts, p)
 		}
-		p := `"` + text + `"`
-		if w.Prefix {
-			p += "*"
-		}
-		parts = append(parts, p)
 	}
 	return strings.Join(parts, " AND ")
 }

@@ -266,7 +266,8 @@ func TestFTSQuery(t *testing.T) {
 		{"none", nil, ""},
 		{"one", []store.Word{w("kyiv", false)}, `"kyiv"`},
 		{"prefix and AND", []store.Word{w("zelensk", true), w("talks", false)}, `"zelensk"* AND "talks"`},
-		{"operators are text", []store.Word{w(`a" OR "b`, false), w("NEAR", false)}, `"a or b" AND "near"`},
+		{"operators are text", []store.Word{w(`a" OR "b`, false), w("NEAR", false)}, `"a" AND "or" AND "b" AND "near"`},
+		{"several words, the last the prefix", []store.Word{w("Kyiv-bas", true)}, `"kyiv" AND "bas"*`},
 		{"nothing indexable is left out", []store.Word{w("--", true), w("x", false)}, `"x"`},
 	}
 	for _, tc := range cases {
