@@ -96,6 +96,19 @@ func NewRouter(o RouterOptions) *Router {
 // Rules returns the rules in force.
 func (r *Router) Rules() *Rules { return r.rules.Load() }
 
+// Wants reports whether the rules in force match an item, by a topic or a
+// deadline. The poller asks it of every item before storing it
+// (feeds.PollerOptions.Watched): the items no rule wants are stored already
+// routed, which is exactly what RouteNew would have done with them, only
+// without reading them back. Safe for concurrent use.
+func (r *Router) Wants(it news.Item) bool {
+	rules := r.rules.Load()
+	if rules == nil {
+		return true
+	}
+	return rules.Wants(it)
+}
+
 // SetRules replaces the rules in force (topics or deadlines changed) and
 // wakes whoever waits on RulesChanged.
 func (r *Router) SetRules(rules *Rules) {

@@ -6,6 +6,7 @@ package alerts
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/feedwatch/feedwatch/internal/alerts/query"
 	"github.com/feedwatch/feedwatch/internal/news"
@@ -77,6 +78,19 @@ func DocOf(it news.Item) *query.Doc {
 type Matched struct {
 	Topics    []string // topic names, in topic order
 	Deadlines []string // names of the deadlines it concerns
+}
+
+// matchBufs recycles Match's index buffers between Wants calls, which run
+// in many polling goroutines at once.
+var matchBufs = sync.Pool{New: func() any { return new([]int) }}
+
+// Wants reports whether an item matches any topic or deadline.
+func (r *Rules) Wants(it news.Item) bool {
+	buf := matchBufs.Get().(*[]int)
+	idx := r.matcher.Match(DocOf(it), (*buf)[:0])
+	*buf = idx
+	matchBufs.Put(buf)
+	return len(idx) > 0
 }
 
 // Match returns the topics and deadlines an item matches. buf is reused

@@ -160,6 +160,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Now:         a.now,
 		Logger:      a.log,
 		Concurrency: cfg.Fetch.Concurrency,
+		// a.router is set below, before anything polls.
+		Watched: func(it news.Item) bool { return a.router.Wants(it) },
 		Hooks: feeds.PollHooks{Polled: func(feed string, err error, n int) {
 			switch {
 			case err != nil:

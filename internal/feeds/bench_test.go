@@ -374,6 +374,14 @@ func newPipeline(tb testing.TB, path string, feedList []news.Feed, rules *alerts
 	if err := st.SyncFeeds(ctx, feedList); err != nil {
 		tb.Fatal(err)
 	}
+	// Wired as the daemon wires them (internal/app): the poller asks the
+	// router which items it wants.
+	router := alerts.NewRouter(alerts.RouterOptions{
+		Store: st,
+		Rules: rules,
+		Split: func(_ string, m news.Message) []news.Message { return chat.Split(chat.PlatformSlack, m) },
+		Now:   pollClock,
+	})
 	return &pipeline{
 		store: st,
 		poller: feeds.NewPoller(feeds.PollerOptions{
@@ -381,14 +389,10 @@ func newPipeline(tb testing.TB, path string, feedList []news.Feed, rules *alerts
 			Fetcher:     feeds.NewFetcher(feeds.FetchOptions{AllowPrivate: true, Now: pollClock}),
 			Now:         pollClock,
 			Concurrency: benchConcurrency,
+			Watched:     router.Wants,
 		}),
-		router: alerts.NewRouter(alerts.RouterOptions{
-			Store: st,
-			Rules: rules,
-			Split: func(_ string, m news.Message) []news.Message { return chat.Split(chat.PlatformSlack, m) },
-			Now:   pollClock,
-		}),
-		feeds: feedList,
+		router: router,
+		feeds:  feedList,
 	}
 }
 

@@ -45,6 +45,7 @@ type Poller struct {
 	now     func() time.Time
 	log     *slog.Logger
 	hooks   PollHooks
+	watched func(news.Item) bool // nil: every item is routed
 	// fetching bounds the polls fetching and parsing at once (Concurrency);
 	// polls bounds those in progress, saving included (savingFactor times
 	// as many), so that while one batch is being committed the next one
@@ -67,11 +68,18 @@ type PollerOptions struct {
 	Logger      *slog.Logger
 	Hooks       PollHooks
 	Concurrency int // feeds fetched at once; 0 = 16
+	// Watched reports whether any topic or deadline wants an item (the
+	// router's rules); the items it returns false for are stored already
+	// routed (news.Item.Routed), so that the router reads back and marks
+	// only the few items it has work for rather than every item polled.
+	// It runs in the polling goroutines, in parallel; nil = every item
+	// goes to the router.
+	Watched func(news.Item) bool
 }
 
 // NewPoller returns a Poller.
 func NewPoller(o PollerOptions) *Poller {
-	p := &Poller{store: o.Store, fetcher: o.Fetcher, now: o.Now, log: o.Logger, hooks: o.Hooks}
+	p := &Poller{store: o.Store, fetcher: o.Fetcher, now: o.Now, log: o.Logger, hooks: o.Hooks, watched: o.Watched}
 	if b, ok := o.Store.(PollBatcher); ok {
 		p.batch = &saver{store: b}
 	}
@@ -135,6 +143,11 @@ func (p *Poller) poll(ctx context.Context, feed news.Feed, known *news.FeedState
 		return res, fmt.Errorf("poll %s: %w", feed.Name, err)
 	}
 	items, next, err := p.fetch(ctx, feed, st, now, &res)
+	if p.watched != nil {
+		for i := range items {
+			items[i].Routed = !p.watched(items[i])
+		}
+	}
 	<-p.fetching
 	if err == nil {
 		// The new validators are saved with the items, in one transaction:

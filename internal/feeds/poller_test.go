@@ -146,3 +146,61 @@ func TestPollAllIsolatesBrokenFeeds(t *testing.T) {
 		t.Errorf("good feed stored %d items, want 2", res[0].New)
 	}
 }
+
+// TestPollerStoresUnwatchedItemsRouted checks that items no rule wants are
+// stored already routed, and searchable, while the wanted ones wait for the
+// router; with PollAll (batched saves) and Poll alike.
+func TestPollerStoresUnwatchedItemsRouted(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "w.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, pollerRSS)
+	}))
+	defer srv.Close()
+	now := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	var asked atomic.Int32
+	p := feeds.NewPoller(feeds.PollerOptions{
+		Store:   st,
+		Fetcher: feeds.NewFetcher(feeds.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second, Now: clock}),
+		Now:     clock,
+		Watched: func(it news.Item) bool {
+			asked.Add(1)
+			return it.Title == "Two"
+		},
+	})
+	list := []news.Feed{
+		{Name: "a", URL: srv.URL + "/a", Source: news.SourceConfig},
+		{Name: "b", URL: srv.URL + "/b", Source: news.SourceConfig},
+	}
+	if err := st.SyncFeeds(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.PollAll(ctx, list[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Poll(ctx, list[1]); err != nil {
+		t.Fatal(err)
+	}
+	if n := asked.Load(); n != 4 {
+		t.Errorf("Watched asked %d times, want once per item (4)", n)
+	}
+	un, err := st.UnroutedItems(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range un {
+		got = append(got, it.Feed+"/"+it.Title)
+	}
+	if strings.Join(got, ",") != "a/Two,b/Two" {
+		t.Errorf("unrouted items %v, want only the watched ones: a/Two, b/Two", got)
+	}
+	if n, err := st.CountItems(ctx); err != nil || n != 4 {
+		t.Errorf("stored %d items (%v), want all 4", n, err)
+	}
+}

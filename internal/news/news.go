@@ -41,6 +41,11 @@ type Item struct {
 	Author     string
 	Published  time.Time // from the feed, else FirstSeen
 	FirstSeen  time.Time // when the poller first stored it
+	// Routed, set on an item about to be stored, stores it as already
+	// routed: the poller found that no topic or deadline wants it
+	// (feeds.PollerOptions.Watched), so the router need not read it back.
+	// Stores never set it on the items they return.
+	Routed bool
 }
 
 // StoryKey identifies the story an item tells across feeds: its canonical link

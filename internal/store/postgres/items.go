@@ -95,24 +95,25 @@ func (s *Store) InsertItems(ctx context.Context, feed string, items []news.Item)
 	n := len(batch)
 	guids, links, titles, summaries := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	cats, authors, docs := make([]string, n), make([]string, n), make([]*string, n)
-	pub, seenAt := make([]time.Time, n), make([]time.Time, n)
+	pub, seenAt, routed := make([]time.Time, n), make([]time.Time, n), make([]bool, n)
 	for i, it := range batch {
+		routed[i] = it.Routed
 		guids[i], links[i], titles[i], summaries[i], authors[i] = it.GUID, it.Link, it.Title, it.Summary, it.Author
 		cats[i] = strings.Join(it.Categories, catSep)
 		pub[i], seenAt[i] = it.Published, it.FirstSeen
 		docs[i] = ftsDoc(it)
 	}
 	rows, err := s.pool.Query(ctx, `INSERT INTO items
-		(feed, guid, link, title, summary, categories, author, published, first_seen, fts)
+		(feed, guid, link, title, summary, categories, author, published, first_seen, fts, routed)
 		SELECT $1, u.guid, u.link, u.title, u.summary, string_to_array(u.cats, $11), u.author,
-			u.published, u.first_seen, array_to_tsvector(string_to_array(u.doc, ' '))
+			u.published, u.first_seen, array_to_tsvector(string_to_array(u.doc, ' ')), u.routed
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::timestamptz[], $9::timestamptz[], $10::text[])
-			WITH ORDINALITY AS u (guid, link, title, summary, cats, author, published, first_seen, doc, ord)
+			$8::timestamptz[], $9::timestamptz[], $10::text[], $12::bool[])
+			WITH ORDINALITY AS u (guid, link, title, summary, cats, author, published, first_seen, doc, routed, ord)
 		ORDER BY u.ord
 		ON CONFLICT (feed, guid) DO NOTHING
 		RETURNING id, guid`,
-		feed, guids, links, titles, summaries, cats, authors, pub, seenAt, docs, catSep)
+		feed, guids, links, titles, summaries, cats, authors, pub, seenAt, docs, catSep, routed)
 	if err != nil {
 		return nil, fmt.Errorf("insert items of %s: %w", feed, err)
 	}
@@ -129,7 +130,7 @@ func (s *Store) InsertItems(ctx context.Context, feed string, items []news.Item)
 	var added []news.Item
 	for _, it := range batch {
 		if id, ok := ids[it.GUID]; ok {
-			it.ID = id
+			it.ID, it.Routed = id, false
 			added = append(added, it)
 		}
 	}

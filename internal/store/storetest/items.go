@@ -17,6 +17,7 @@ var itemTests = []test{
 	{"InsertItemsDedup", testInsertDedup},
 	{"InsertItemsZeroTimes", testInsertZeroTimes},
 	{"UnroutedItems", testUnrouted},
+	{"InsertItemsAlreadyRouted", testInsertRouted},
 	{"ScanItemsOrder", testScanOrder},
 	{"ScanItemsEarlyStop", testScanEarlyStop},
 	{"ScanItemsFilters", testScanFilters},
@@ -105,6 +106,28 @@ func testInsertZeroTimes(t *testing.T, s store.Store) {
 	un, err := s.UnroutedItems(t.Context(), 10)
 	noErr(t, "UnroutedItems", err)
 	equal(t, "unrouted", un, []news.Item{want})
+}
+
+// testInsertRouted checks that an item stored with Routed set (nothing
+// watches it) is stored and searchable but never handed to the router, and
+// that the flag does not come back on the stored item.
+func testInsertRouted(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	quiet := item("quiet", "Weather report", at(0))
+	quiet.Routed = true
+	got := insert(t, s, "a", quiet, item("loud", "Ceasefire talks", at(time.Minute)))
+	if len(got) != 2 || got[0].Routed || got[1].Routed {
+		t.Fatalf("InsertItems returned %+v: want both items, Routed cleared", got)
+	}
+	un, err := s.UnroutedItems(ctx, 10)
+	noErr(t, "UnroutedItems", err)
+	equal(t, "unrouted", ids(un), []int64{got[1].ID})
+	var found []int64
+	noErr(t, "ScanItems", s.ScanItems(ctx, store.ItemFilter{Words: []store.Word{{Text: "weather"}}}, func(it news.Item) bool {
+		found = append(found, it.ID)
+		return true
+	}))
+	equal(t, "searchable", found, []int64{got[0].ID})
 }
 
 func testUnrouted(t *testing.T, s store.Store) {
