@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // This file finds deadlines named in news text: "by Monday", "the August 8
@@ -338,6 +339,9 @@ func wordCount(s string) int { return len(reWordRE.FindAllStringIndex(s, -1)) }
 
 // mentions finds every date expression in s and resolves it against pub.
 func mentions(s string, pub time.Time) []mention {
+	if !mayMention(s) {
+		return nil
+	}
 	today := DateOf(pub, pub.Location())
 	var ms []mention
 	taken := func(a, b int) bool {
@@ -718,4 +722,79 @@ func sentenceEnd(before string) bool {
 		return false
 	}
 	return !abbreviations[strings.ToLower(w)]
+}
+
+// mayMention reports whether a sentence could hold a date the mention
+// patterns (reExplicit, reRelative, reWeekdayAlone) find, from its words
+// alone: most sentences of the news have none of the words they need, and
+// the patterns cost far more than this look at the words. Every calendar
+// date has a digit; every relative one has "today", "tonight", "tomorrow",
+// "morning" (and the like, after "this"), "end" or a unit ("days", "weeks",
+// ...); a weekday is a word
+// starting with its name, or its abbreviation. Words are what \b delimits:
+// runs of ASCII letters, digits and '_'. The Kelvin sign and the long s fold
+// to k and s under (?i), so a sentence with either is left to the patterns.
+func mayMention(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			if strings.HasPrefix(s[i:], "\u212a") || strings.HasPrefix(s[i:], "\u017f") {
+				return true
+			}
+			i++
+			continue
+		}
+		if !isWordByte(c) {
+			i++
+			continue
+		}
+		j := i
+		var buf [16]byte
+		n := 0
+		for ; j < len(s) && isWordByte(s[j]); j++ {
+			b := s[j]
+			if '0' <= b && b <= '9' {
+				return true
+			}
+			if n < len(buf) {
+				buf[n] = b | 0x20 // lower case; '_' never matters
+				n++
+			}
+		}
+		if j-i <= len(buf) && mentionWord(string(buf[:n])) {
+			return true
+		}
+		if j-i > len(buf) && weekdayPrefixed(string(buf[:n])) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// mentionWord reports whether a lower-case word can start or complete a
+// date mention (see mayMention).
+func mentionWord(w string) bool {
+	switch w {
+	case "today", "tonight", "tomorrow", "morning", "afternoon", "evening", "end",
+		"hour", "hours", "day", "days", "week", "weeks", "month", "months",
+		"mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun":
+		return true
+	}
+	return weekdayPrefixed(w)
+}
+
+// weekdayPrefixed reports whether a lower-case word starts with a weekday's
+// full name: reWeekdayAlone needs no word boundary after it.
+func weekdayPrefixed(w string) bool {
+	for _, d := range [...]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		if strings.HasPrefix(w, d) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
 }
