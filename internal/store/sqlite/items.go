@@ -78,16 +78,14 @@ func (s *Store) InsertItems(ctx context.Context, feed string, items []news.Item)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		w := newItemWriter(tx)
 		defer w.close()
-		var docs []ftsDoc
 		var err error
-		if added, docs, err = w.insert(ctx, feed, items, nil); err != nil {
-			return err
-		}
-		return indexItems(ctx, tx, docs)
+		added, err = w.insert(ctx, feed, items)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("insert items of %s: %w", feed, err)
 	}
+	s.fts.add(added)
 	return added, nil
 }
 
@@ -130,12 +128,11 @@ func (s *Store) SavePolls(ctx context.Context, states []news.FeedState, items []
 			return err
 		}
 		defer upd.Close()
-		var docs []ftsDoc
 		for i, st := range states {
 			if errs[i] != nil {
 				continue
 			}
-			if fresh[i], docs, err = w.insert(ctx, st.Feed, items[i], docs); err != nil {
+			if fresh[i], err = w.insert(ctx, st.Feed, items[i]); err != nil {
 				return fmt.Errorf("items of %s: %w", st.Feed, err)
 			}
 			res, err := upd.ExecContext(ctx, feedStateArgs(st)...)
@@ -148,8 +145,7 @@ func (s *Store) SavePolls(ctx context.Context, states []news.FeedState, items []
 				return fmt.Errorf("feed state of %s: %w", st.Feed, err)
 			}
 		}
-		// Indexed last, in as few statements as the batch allows.
-		return indexItems(ctx, tx, docs)
+		return nil
 	})
 	if err != nil {
 		for i := range states {
@@ -158,7 +154,13 @@ func (s *Store) SavePolls(ctx context.Context, states []news.FeedState, items []
 				errs[i] = fmt.Errorf("save poll of %s: %w", states[i].Feed, err)
 			}
 		}
+		return fresh, errs
 	}
+	var all []news.Item
+	for _, f := range fresh {
+		all = append(all, f...)
+	}
+	s.fts.add(all)
 	return fresh, errs
 }
 
@@ -228,16 +230,16 @@ func (w *itemWriter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 }
 
 // insert stores the items of one feed and returns those that were new, as
-// stored (ID set, UTC times, normalized categories), with their full-text
-// documents appended to docs for the caller to index. An item whose GUID
-// the feed already has, or that repeats an earlier item's, is skipped.
-func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item, docs []ftsDoc) ([]news.Item, []ftsDoc, error) {
+// stored (ID set, UTC times, normalized categories), for the full-text
+// indexer once committed. An item whose GUID the feed already has, or that
+// repeats an earlier item's, is skipped.
+func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item) ([]news.Item, error) {
 	var added []news.Item
 	for start := 0; start < len(items); start += insertChunk {
 		part := items[start:min(start+insertChunk, len(items))]
 		st, err := w.stmt(ctx, len(part))
 		if err != nil {
-			return nil, docs, err
+			return nil, err
 		}
 		rows := make([]news.Item, len(part))
 		args := make([]any, 0, 10*len(part))
@@ -254,7 +256,7 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item,
 		}
 		ids, err := returnedIDs(ctx, st, args)
 		if err != nil {
-			return nil, docs, err
+			return nil, err
 		}
 		// The order RETURNING gives rows in is not defined: they are matched
 		// by GUID, the first item with a GUID taking its row.
@@ -265,7 +267,6 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item,
 			}
 			delete(ids, it.GUID)
 			it.ID = id
-			docs = append(docs, docOf(it))
 			added = append(added, it)
 		}
 	}
@@ -273,10 +274,10 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item,
 		// The feed's count of stored items, once per feed rather than once
 		// per item (migration 0004).
 		if _, err := w.tx.ExecContext(ctx, "UPDATE feeds SET item_count = item_count + ? WHERE name = ?", len(added), feed); err != nil {
-			return nil, docs, err
+			return nil, err
 		}
 	}
-	return added, docs, nil
+	return added, nil
 }
 
 // returnedIDs runs an insert and reads the ids by guid that it returns.
@@ -298,30 +299,24 @@ func returnedIDs(ctx context.Context, st *sql.Stmt, args []any) (map[string]int6
 	return ids, rows.Err()
 }
 
-// ftsDoc is an item's entry in the full-text index: its folded words.
+// ftsDoc is an item's entry in the full-text index: its folded words
+// (foldWords of searchText).
 type ftsDoc struct {
 	id    int64
 	words string
 }
 
-// docOf folds an item's searchable text (title, summary and categories) for
-// the full-text index, which has one column: searches never ask where a
-// word is.
-func docOf(it news.Item) ftsDoc {
-	return ftsDoc{it.ID, foldWords(it.Title + "\n" + it.Summary + "\n" + strings.Join(it.Categories, "\n"))}
-}
-
 // ftsChunk is how many documents one INSERT adds to the full-text index:
-// enough for a whole batch of polls (SavePolls) in one statement, hence one
-// flush of the index's pending terms; its 2 parameters per document stay far
-// below SQLite's limit on bound parameters (32766).
-const ftsChunk = 2048
+// enough for several batches of polls in one statement, hence one flush of
+// the index's pending terms; its 2 parameters per document stay far below
+// SQLite's limit on bound parameters (32766).
+const ftsChunk = 4096
 
-// indexItems adds documents to the full-text index, many rows per statement:
-// FTS5 flushes its pending terms to disk at every statement of a
+// indexItems adds documents to the full-text index table, many rows per
+// statement: FTS5 flushes its pending terms to disk at every statement of a
 // transaction, so one statement per item would write a tiny segment each
 // time and spend most of an insert merging them.
-func indexItems(ctx context.Context, tx querier, docs []ftsDoc) error {
+func indexItems(ctx context.Context, tx querier, table string, docs []ftsDoc) error {
 	for start := 0; start < len(docs); start += ftsChunk {
 		part := docs[start:min(start+ftsChunk, len(docs))]
 		args := make([]any, 0, 2*len(part))
@@ -329,7 +324,7 @@ func indexItems(ctx context.Context, tx querier, docs []ftsDoc) error {
 			args = append(args, d.id, d.words)
 		}
 		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")
-		if _, err := tx.ExecContext(ctx, "INSERT INTO items_fts (rowid, words) VALUES "+values, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (rowid, words) VALUES "+values, args...); err != nil {
 			return fmt.Errorf("index items: %w", err)
 		}
 	}

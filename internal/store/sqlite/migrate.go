@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
-	"github.com/feedwatch/feedwatch/internal/news"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
@@ -67,75 +64,5 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range applied {
 		s.log.Info("sqlite migration applied", "version", m.Version, "migration", m.Name)
 	}
-	return s.reindex(ctx)
-}
-
-// reindexKey is the meta key of an unfinished rebuild of the full-text
-// index (migration 0004): the last item ID indexed so far.
-const reindexKey = "fts_reindex_after"
-
-// reindexBatch is how many items one transaction of the rebuild indexes.
-var reindexBatch = 5000
-
-// reindex finishes a rebuild of the full-text index that a migration asked
-// for, in transactions of reindexBatch items that each record how far they
-// got: a process stopped half way resumes where it stopped, and searches
-// find the items indexed so far meanwhile. The folding is Go code, which is
-// why a migration cannot do this itself.
-func (s *Store) reindex(ctx context.Context) error {
-	total := 0
-	for {
-		done := false
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			var after string
-			err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", reindexKey).Scan(&after)
-			if errors.Is(err, sql.ErrNoRows) {
-				done = true
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			rows, err := tx.QueryContext(ctx, "SELECT id, title, summary, categories FROM items WHERE id > ? ORDER BY id LIMIT ?", after, reindexBatch)
-			if err != nil {
-				return err
-			}
-			var docs []ftsDoc
-			for rows.Next() {
-				var it news.Item
-				var cats string
-				if err := rows.Scan(&it.ID, &it.Title, &it.Summary, &cats); err != nil {
-					rows.Close()
-					return err
-				}
-				it.Categories = splitCategories(cats)
-				docs = append(docs, docOf(it))
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if err := indexItems(ctx, tx, docs); err != nil {
-				return err
-			}
-			total += len(docs)
-			if len(docs) < reindexBatch {
-				done = true
-				_, err = tx.ExecContext(ctx, "DELETE FROM meta WHERE key = ?", reindexKey)
-				return err
-			}
-			_, err = tx.ExecContext(ctx, "UPDATE meta SET value = ? WHERE key = ?", strconv.FormatInt(docs[len(docs)-1].id, 10), reindexKey)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("rebuild full-text index: %w", err)
-		}
-		if done {
-			if total > 0 {
-				s.log.Info("sqlite full-text index rebuilt", "items", total)
-			}
-			return nil
-		}
-		s.log.Info("sqlite full-text index rebuilding", "items", total)
-	}
+	return nil
 }

@@ -14,9 +14,11 @@ import (
 
 // TestUpgradeRebuildsFullTextIndex opens a database written by a binary that
 // knew only migrations 0001 to 0003, whose items were indexed in the old
-// full-text table, and checks that migration 0004 leaves every item
-// searchable again (rebuilt in several transactions), keeps item counts, and
-// that counts go on being kept without the old trigger.
+// full-text table of the main file, and checks that after migration 0004
+// every item is found at once (searches take the items the new index file
+// lacks as candidates), that the indexer then indexes them all (in several
+// transactions), that item counts are kept, and that they go on being kept
+// without the old trigger.
 func TestUpgradeRebuildsFullTextIndex(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -52,8 +54,8 @@ func TestUpgradeRebuildsFullTextIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	defer func(b int) { reindexBatch = b }(reindexBatch)
-	reindexBatch = 3
+	defer func(b int) { ftsReadBack = b }(ftsReadBack)
+	ftsReadBack = 3
 	s := openTest(t, path)
 
 	search := func(words ...store.Word) []string {
@@ -68,15 +70,26 @@ func TestUpgradeRebuildsFullTextIndex(t *testing.T) {
 		slices.Sort(guids)
 		return guids
 	}
-	if got := search(store.Word{Text: "киів"}, store.Word{Text: "envoy", Prefix: true}); len(got) != n {
-		t.Errorf("after the upgrade, %d items found by title and summary words, want %d: %v", len(got), n, got)
+	check := func(when string) {
+		t.Helper()
+		if got := search(store.Word{Text: "киів"}, store.Word{Text: "envoy", Prefix: true}); len(got) != n {
+			t.Errorf("%s: %d items found by title and summary words, want %d: %v", when, len(got), n, got)
+		}
+		if got := search(store.Word{Text: "round7"}); !slices.Equal(got, []string{"7"}) {
+			t.Errorf("%s: search by category = %v, want [7]", when, got)
+		}
 	}
-	if got := search(store.Word{Text: "round7"}); !slices.Equal(got, []string{"7"}) {
-		t.Errorf("search by category = %v, want [7]", got)
+	check("right after the upgrade")
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
 	}
-	if _, ok, err := s.GetMeta(ctx, reindexKey); err != nil || ok {
-		t.Errorf("rebuild marker still set (ok %v, err %v)", ok, err)
+	if got := indexedUpto(t, s); got != n {
+		t.Errorf("indexed up to item %d, want %d", got, n)
 	}
+	if got := indexEntries(t, s, "round7"); got != 1 {
+		t.Errorf("%d index entries for round7, want 1", got)
+	}
+	check("once indexed")
 
 	if _, err := s.InsertItems(ctx, "wire", []news.Item{
 		{GUID: "11", Title: "Ceasefire holds", Published: time.Unix(11, 0), FirstSeen: time.Unix(11, 0)},
@@ -94,4 +107,24 @@ func TestUpgradeRebuildsFullTextIndex(t *testing.T) {
 	if got := search(store.Word{Text: "ceasefire"}); !slices.Equal(got, []string{"11"}) {
 		t.Errorf("new item search = %v, want [11]", got)
 	}
+}
+
+// indexedUpto reads the index file's high-water mark.
+func indexedUpto(t *testing.T, s *Store) int64 {
+	t.Helper()
+	var upto int64
+	if err := s.read.QueryRowContext(t.Context(), "SELECT value FROM fts.fts_meta WHERE key = 'indexed_upto'").Scan(&upto); err != nil {
+		t.Fatal(err)
+	}
+	return upto
+}
+
+// indexEntries counts the items the index alone finds for a folded word.
+func indexEntries(t *testing.T, s *Store, word string) int {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM fts.items_fts WHERE items_fts MATCH ?", `"`+word+`"`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -3,8 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strings"
+
+	"modernc.org/sqlite"
 
 	"github.com/feedwatch/feedwatch/internal/alerts/query"
 	"github.com/feedwatch/feedwatch/internal/news"
@@ -62,7 +66,13 @@ func (s *Store) plan(ctx context.Context, f store.ItemFilter) (scanPlan, bool, e
 		p.add("feed = ?", f.Feed)
 	}
 	if m := ftsQuery(f.Words); m != "" {
-		p.add("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", m)
+		// The index covers the items up to indexed_upto (fts.go); later
+		// ones are narrowed the same way in Go, so results never depend on
+		// how far the indexer has got.
+		p.where = append(p.where, "(id IN (SELECT rowid FROM fts.items_fts WHERE items_fts MATCH ?)"+
+			" OR (id > (SELECT value FROM fts.fts_meta WHERE key = 'indexed_upto')"+
+			" AND "+hasWordsFunc+"(title, summary, categories, ?)))")
+		p.args = append(p.args, m, strings.Join(ftsTerms(f.Words), " "))
 	}
 	if !f.Since.IsZero() {
 		since := toNanos(f.Since)
@@ -200,26 +210,73 @@ func (s *Store) itemsByID(ctx context.Context, ids []int64) (map[int64]news.Item
 	return byID, nil
 }
 
-// ftsQuery builds an FTS5 query requiring every word: each is folded like
-// the indexed text (a no-op for words the caller already folded) and quoted
-// as an FTS5 string so that no word can inject operators, and given '*' when
-// it is a prefix. A word that folds into several words ("kyiv-based")
-// requires each of them, the last as the prefix: the index keeps no
-// positions (migration 0004), so it cannot ask for them in a row, and
-// narrowing more loosely is harmless. A word with no letter or digit can
-// match no indexed word and is left out: narrowing is only an optimisation,
-// the caller's evaluator decides.
-func ftsQuery(words []store.Word) string {
-	var parts []string
+// ftsTerms turns search words into the full-text index's terms: each word
+// folded like the indexed text (a no-op for words the caller already
+// folded), "*" marking a prefix. A word that folds into several words
+// ("kyiv-based") requires each of them, the last as the prefix: the index
+// keeps no positions, so it cannot ask for them in a row, and narrowing
+// more loosely is harmless. A word with no letter or digit can match no
+// indexed word and is left out: narrowing is only an optimisation, the
+// caller's evaluator decides.
+func ftsTerms(words []store.Word) []string {
+	var terms []string
 	for _, w := range words {
 		folded := query.Words(w.Text)
 		for i, f := range folded {
-			p := `"` + f + `"`
 			if w.Prefix && i == len(folded)-1 {
-				p += "*"
+				f += "*"
 			}
-			parts = append(parts, p)
+			terms = append(terms, f)
+		}
+	}
+	return terms
+}
+
+// ftsQuery builds an FTS5 query requiring every term of ftsTerms, each
+// quoted as an FTS5 string so that no word can inject operators.
+func ftsQuery(words []store.Word) string {
+	terms := ftsTerms(words)
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		if w, ok := strings.CutSuffix(t, "*"); ok {
+			parts[i] = `"` + w + `"*`
+		} else {
+			parts[i] = `"` + t + `"`
 		}
 	}
 	return strings.Join(parts, " AND ")
+}
+
+// hasWordsFunc is the SQL function that narrows the items the full-text
+// index does not cover yet exactly as the index would: hasWords over an
+// item's title, summary and categories column, and the terms joined by
+// spaces.
+const hasWordsFunc = "feedwatch_has_words"
+
+func init() {
+	err := sqlite.RegisterDeterministicScalarFunction(hasWordsFunc, 4, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		var text [3]string
+		for i := range text {
+			s, _ := args[i].(string)
+			text[i] = s
+		}
+		terms, _ := args[3].(string)
+		return hasWords(searchText(text[0], text[1], splitCategories(text[2])), strings.Fields(terms)), nil
+	})
+	if err != nil {
+		panic(fmt.Sprintf("register %s: %v", hasWordsFunc, err))
+	}
+}
+
+// hasWords reports whether the folded words of text hold every term (see
+// ftsTerms): the full-text index's answer, for an item it does not cover.
+func hasWords(text string, terms []string) bool {
+	words := query.Words(text)
+	for _, t := range terms {
+		w, prefix := strings.CutSuffix(t, "*")
+		if !slices.ContainsFunc(words, func(x string) bool { return x == w || prefix && strings.HasPrefix(x, w) }) {
+			return false
+		}
+	}
+	return true
 }

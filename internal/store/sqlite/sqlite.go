@@ -46,6 +46,8 @@ type Store struct {
 	memory bool
 
 	smallWindow int // see defaultSmallWindow
+
+	fts *indexer // writes the full-text index (fts.go)
 }
 
 // Compile-time proof that the contract is met.
@@ -108,13 +110,41 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if s.memory {
 		// A second connection to ":memory:" would be a different, empty
 		// database, so reads share the single connection. ScanItems never
-		// holds it while calling back, so this cannot deadlock.
+		// holds it while calling back, so this cannot deadlock. The
+		// full-text index is a second in-memory database attached to it,
+		// which the indexer writes through the same connection.
 		s.read = w
+		if _, err := w.ExecContext(ctx, "ATTACH DATABASE ':memory:' AS fts"); err != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("open sqlite: attach full-text index: %w", err)
+		}
+		x, err := s.newIndexer(ctx, w, "fts.", func(tx *sql.Tx) querier { return tx })
+		if err != nil {
+			_ = w.Close()
+			return nil, err
+		}
+		x.start(ctx)
 		return s, nil
 	}
 
-	r, err := sql.Open("sqlite", withParams(dsn, append(common, "_pragma=query_only(1)")))
+	// The index file first, so that the readers attach it ready.
+	fw, err := sql.Open("sqlite", withParams(ftsPath(dsn), writer))
 	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("open sqlite full-text index: %w", err)
+	}
+	fw.SetMaxOpenConns(1)
+	fw.SetMaxIdleConns(1)
+	x, err := s.newIndexer(ctx, fw, "", func(*sql.Tx) querier { return s.read })
+	if err != nil {
+		_ = fw.Close()
+		_ = w.Close()
+		return nil, err
+	}
+
+	r, err := openReaders(dsn, append(common, "_pragma=query_only(1)"))
+	if err != nil {
+		_ = fw.Close()
 		_ = w.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
@@ -123,10 +153,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	if err := r.PingContext(ctx); err != nil {
 		_ = r.Close()
+		_ = fw.Close()
 		_ = w.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
 	s.read = r
+	x.start(ctx)
 	return s, nil
 }
 
@@ -193,6 +225,12 @@ func (s *Store) Close() error {
 		s.log.Warn("sqlite optimize", "error", err)
 	}
 	var errs []error
+	s.fts.close()
+	if s.fts.db != s.write {
+		if err := s.fts.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close sqlite full-text index: %w", err))
+		}
+	}
 	if s.read != s.write {
 		if err := s.read.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close sqlite readers: %w", err))

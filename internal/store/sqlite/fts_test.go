@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/news"
+	"github.com/feedwatch/feedwatch/internal/store"
+)
+
+// TestHasWordsAgreesWithIndex checks that the Go narrowing of items the
+// index does not cover yet (hasWords) finds exactly what the index finds,
+// for words, prefixes and several words at once, in scripts with accents,
+// combining marks, digits and no case.
+func TestHasWordsAgreesWithIndex(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, filepath.Join(t.TempDir(), "agree.db"))
+	if err := s.SyncFeeds(ctx, []news.Feed{{Name: "f", URL: "https://f.example/rss", Source: news.SourceConfig}}); err != nil {
+		t.Fatal(err)
+	}
+	vocab := []string{"Київ", "kyiv", "Kyïv", "Zelensky", "Зеленський", "talks", "talk", "ceasefire", "cease-fire",
+		"Erdoğan", "Łódź", "naïve", "हिन्दी", "हिंदी", "東京", "2025", "x2", "U.S.", "don't", "Ça", "ça", "ΣΊΣΥΦΟΣ", "σίσυφος", "ﬁnance"}
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func(n int) string {
+		ws := make([]string, n)
+		for i := range ws {
+			ws[i] = vocab[r.IntN(len(vocab))]
+		}
+		return strings.Join(ws, " ")
+	}
+	var items []news.Item
+	for i := range 300 {
+		items = append(items, news.Item{GUID: fmt.Sprint(i), Title: pick(3), Summary: pick(6),
+			Categories: []string{pick(1)}, Published: time.Unix(int64(i), 0), FirstSeen: time.Unix(int64(i), 0)})
+	}
+	added, err := s.InsertItems(ctx, "f", items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var queries [][]store.Word
+	for _, w := range vocab {
+		queries = append(queries, []store.Word{{Text: w}})
+		runes := []rune(w)
+		queries = append(queries, []store.Word{{Text: string(runes[:max(1, len(runes)/2)]), Prefix: true}})
+	}
+	for range 50 {
+		queries = append(queries, []store.Word{{Text: vocab[r.IntN(len(vocab))]}, {Text: vocab[r.IntN(len(vocab))], Prefix: r.IntN(2) == 0}})
+	}
+	for _, q := range queries {
+		m := ftsQuery(q)
+		if m == "" {
+			continue
+		}
+		var fromIndex []int64
+		rows, err := s.read.QueryContext(ctx, "SELECT rowid FROM fts.items_fts WHERE items_fts MATCH ? ORDER BY rowid", m)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			fromIndex = append(fromIndex, id)
+		}
+		rows.Close()
+		var fromGo []int64
+		for _, it := range added {
+			if hasWords(searchText(it.Title, it.Summary, it.Categories), ftsTerms(q)) {
+				fromGo = append(fromGo, it.ID)
+			}
+		}
+		if !slices.Equal(fromIndex, fromGo) {
+			t.Errorf("%v (%s): the index finds %d items, hasWords %d", q, m, len(fromIndex), len(fromGo))
+		}
+	}
+}
+
+// TestIndexRebuiltWhenItsFileIsLost deletes the index file of a closed
+// store: the next open finds every item at once, and the indexer rebuilds
+// the file from the items.
+func TestIndexRebuiltWhenItsFileIsLost(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "lost.db")
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SyncFeeds(ctx, []news.Feed{{Name: "f", URL: "https://f.example/rss", Source: news.SourceConfig}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InsertItems(ctx, "f", []news.Item{
+		{GUID: "1", Title: "Ceasefire in Kyiv", FirstSeen: time.Unix(1, 0)},
+		{GUID: "2", Title: "Markets", FirstSeen: time.Unix(2, 0)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = removeIfExists(path + ftsSuffix + suffix)
+	}
+	s = openTest(t, path)
+	var found []string
+	if err := s.ScanItems(ctx, store.ItemFilter{Words: []store.Word{{Text: "ceasefire"}}}, func(it news.Item) bool {
+		found = append(found, it.GUID)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(found, []string{"1"}) {
+		t.Errorf("found %v before the rebuild, want [1]", found)
+	}
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexEntries(t, s, "ceasefire"); n != 1 {
+		t.Errorf("rebuilt index has %d entries for ceasefire, want 1", n)
+	}
+}
+
+func removeIfExists(path string) error {
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
