@@ -128,7 +128,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 
 	// The index file first, so that the readers attach it ready.
-	fw, err := sql.Open("sqlite", withParams(ftsPath(dsn), writer))
+	// Its writer appends segments and merges them in passes, reading each
+	// page once: a small page cache serves it as well as a large one.
+	fw, err := sql.Open("sqlite", withParams(ftsPath(dsn), append(writer, "_pragma=cache_size(-4000)")))
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("open sqlite full-text index: %w", err)
