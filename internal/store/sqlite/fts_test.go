@@ -141,3 +141,54 @@ func removeIfExists(path string) error {
 	}
 	return err
 }
+
+// TestSearchExactWhileIndexLags stops the indexer, stores items, and checks
+// that searches find exactly the items the index would have found: the
+// items beyond the index's mark are narrowed in Go, the same way.
+func TestSearchExactWhileIndexLags(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, filepath.Join(t.TempDir(), "lag.db"))
+	if err := s.SyncFeeds(ctx, []news.Feed{{Name: "f", URL: "https://f.example/rss", Source: news.SourceConfig}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InsertItems(ctx, "f", []news.Item{{GUID: "old", Title: "Ceasefire talks", FirstSeen: time.Unix(1, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.fts.close()
+	if _, err := s.InsertItems(ctx, "f", []news.Item{
+		{GUID: "a", Title: "Ceasefire holds in Київ", FirstSeen: time.Unix(2, 0)},
+		{GUID: "b", Title: "Cease-fire talk", FirstSeen: time.Unix(3, 0)},
+		{GUID: "c", Title: "Markets", Categories: []string{"Economy"}, FirstSeen: time.Unix(4, 0)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexedUpto(t, s); got != 1 {
+		t.Fatalf("indexed up to %d with the indexer stopped, want 1", got)
+	}
+	for _, tc := range []struct {
+		words []store.Word
+		want  []string
+	}{
+		{[]store.Word{{Text: "ceasefire"}}, []string{"a", "old"}},
+		{[]store.Word{{Text: "cease", Prefix: true}}, []string{"a", "b", "old"}},
+		{[]store.Word{{Text: "talks"}}, []string{"old"}},
+		{[]store.Word{{Text: "киів"}, {Text: "holds"}}, []string{"a"}},
+		{[]store.Word{{Text: "econ", Prefix: true}}, []string{"c"}},
+		{[]store.Word{{Text: "cease-fire"}}, []string{"b"}},
+	} {
+		var got []string
+		if err := s.ScanItems(ctx, store.ItemFilter{Words: tc.words}, func(it news.Item) bool {
+			got = append(got, it.GUID)
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("search %v while the index lags = %v, want %v", tc.words, got, tc.want)
+		}
+	}
+}
