@@ -99,40 +99,9 @@ func TestAcceptance(t *testing.T) {
 
 	// What must be posted, from the generator's own text and the reference
 	// evaluator (Query.Match), not from anything the pipeline computed.
-	wantLinks := map[string]map[string]bool{} // topic -> links
-	wantMatches := map[string]int{}           // topic -> matching items
-	for _, tp := range c.topics {
-		q, err := query.Parse(tp.Query)
-		if err != nil {
-			t.Fatalf("topic %s: %v", tp.Name, err)
-		}
-		for _, f := range c.feeds {
-			for _, it := range f.items {
-				if q.Match(query.NewDoc(it.title, it.summary, it.categories, f.name)) {
-					wantMatches[tp.Name]++
-					if wantLinks[tp.Name] == nil {
-						wantLinks[tp.Name] = map[string]bool{}
-					}
-					wantLinks[tp.Name][escapedURL(t, it.link)] = true
-				}
-			}
-		}
-	}
-	if len(wantLinks) < len(c.topics)/6 {
-		t.Fatalf("only %d of %d topics match anything: the corpus is too small to test", len(wantLinks), len(c.topics))
-	}
+	wantLinks, wantMatches := expectedPosts(t, c)
 
-	subs := make([]news.Subscription, len(c.topics))
-	notifiers := make(map[string]chat.Notifier, len(c.topics))
-	renderer := chat.Renderer{Loc: time.UTC, Now: pollClock}
-	for i, tp := range c.topics {
-		subs[i] = news.Subscription{Channel: tp.Name, Topics: []string{tp.Name}, Mode: news.ModeInstant}
-		notifiers[tp.Name] = chat.NewSlackWebhook(chatSrv.Client(), chatSrv.URL+"/hooks/"+tp.Name, renderer)
-	}
-	rules, err := alerts.NewRules(c.topics, subs, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rules, notifiers := webhookPerTopic(t, c.topics, chatSrv)
 	p := newPipeline(t, filepath.Join(t.TempDir(), "feedwatch.db"), c.newsFeeds(bases), rules)
 	t.Cleanup(func() { p.store.Close() })
 	dispatcher := chat.NewDispatcher(chat.DispatcherOptions{Outbox: p.store, Notifiers: notifiers, Now: pollClock})
@@ -151,23 +120,7 @@ func TestAcceptance(t *testing.T) {
 		t.Fatalf("fetched %d items, stored %d, want %d", st.fetched, st.fresh, items)
 	}
 
-	hooks.mu.Lock()
-	posts := hooks.posts
-	for _, tp := range c.topics {
-		got := hooks.links[tp.Name]
-		seen := map[string]bool{}
-		for _, l := range got {
-			if seen[l] {
-				t.Errorf("topic %s: %s posted twice", tp.Name, l)
-			}
-			seen[l] = true
-		}
-		if missing, extra := diffSets(wantLinks[tp.Name], seen); len(missing)+len(extra) > 0 {
-			t.Errorf("topic %s (%s): %d posted, %d expected; missing %v, unexpected %v",
-				tp.Name, tp.Query, len(seen), len(wantLinks[tp.Name]), missing, extra)
-		}
-	}
-	hooks.mu.Unlock()
+	posts := hooks.check(t, c.topics, wantLinks)
 	checkMatches(t, p.store, c.topics, wantMatches)
 	t.Logf("%d items of %d feeds, %d topics: %d posts in %v", items, len(c.feeds), len(c.topics), posts, elapsed)
 
@@ -230,12 +183,151 @@ func TestAcceptance(t *testing.T) {
 	t.Logf("breaking news polled, matched and posted in %v", latency)
 }
 
+// expectedPosts computes, from the generator's own text and the reference
+// evaluator (Query.Match), the links each topic must be posted (once per
+// story: syndicated copies share a link) and how many items it matches.
+func expectedPosts(tb testing.TB, c *corpus) (links map[string]map[string]bool, matches map[string]int) {
+	tb.Helper()
+	links = map[string]map[string]bool{} // topic -> links
+	matches = map[string]int{}           // topic -> matching items
+	for _, tp := range c.topics {
+		q, err := query.Parse(tp.Query)
+		if err != nil {
+			tb.Fatalf("topic %s: %v", tp.Name, err)
+		}
+		for _, f := range c.feeds {
+			for _, it := range f.items {
+				if q.Match(query.NewDoc(it.title, it.summary, it.categories, f.name)) {
+					matches[tp.Name]++
+					if links[tp.Name] == nil {
+						links[tp.Name] = map[string]bool{}
+					}
+					links[tp.Name][escapedURL(tb, it.link)] = true
+				}
+			}
+		}
+	}
+	if len(links) < len(c.topics)/6 {
+		tb.Fatalf("only %d of %d topics match anything: the corpus is too small to test", len(links), len(c.topics))
+	}
+	return links, matches
+}
+
+// webhookPerTopic subscribes each topic, instantly, to a Slack webhook of its
+// own on the fake Slack.
+func webhookPerTopic(tb testing.TB, topics []news.Topic, chatSrv *httptest.Server) (*alerts.Rules, map[string]chat.Notifier) {
+	tb.Helper()
+	subs := make([]news.Subscription, len(topics))
+	notifiers := make(map[string]chat.Notifier, len(topics))
+	renderer := chat.Renderer{Loc: time.UTC, Now: pollClock}
+	for i, tp := range topics {
+		subs[i] = news.Subscription{Channel: tp.Name, Topics: []string{tp.Name}, Mode: news.ModeInstant}
+		notifiers[tp.Name] = chat.NewSlackWebhook(chatSrv.Client(), chatSrv.URL+"/hooks/"+tp.Name, renderer)
+	}
+	rules, err := alerts.NewRules(topics, subs, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rules, notifiers
+}
+
+// check fails unless each topic's webhook received exactly the links of
+// want, each once; it returns how many messages were posted in all.
+func (h *hookServer) check(tb testing.TB, topics []news.Topic, want map[string]map[string]bool) int {
+	tb.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, tp := range topics {
+		seen := map[string]bool{}
+		for _, l := range h.links[tp.Name] {
+			if seen[l] {
+				tb.Errorf("topic %s: %s posted twice", tp.Name, l)
+			}
+			seen[l] = true
+		}
+		if missing, extra := diffSets(want[tp.Name], seen); len(missing)+len(extra) > 0 {
+			tb.Errorf("topic %s (%s): %d posted, %d expected; missing %v, unexpected %v",
+				tp.Name, tp.Query, len(seen), len(want[tp.Name]), missing, extra)
+		}
+	}
+	return h.posts
+}
+
+// BenchmarkAcceptance is the acceptance run at the benchmarks' scale: the
+// 3000 feeds of 20 items of BenchmarkPoll (served by the child feed server),
+// 300 topics each posted to a webhook of its own on a fake Slack. Each run
+// polls, routes and delivers a new store's first poll, checks that every
+// topic was posted exactly the links the reference evaluator finds in the
+// generator's text, and reports the time from the first fetch to the last
+// post against the fetch+gofeed floor measured on the same documents just
+// before (x-floor), and the peak memory.
+//
+//	go test -run '^$' -bench BenchmarkAcceptance -benchtime 1x -count 3 ./internal/feeds/
+func BenchmarkAcceptance(b *testing.B) {
+	b.StopTimer() // only the measured runs count (meter.measure)
+	srv := startFeedServer(b, benchCorpus)
+	c := genCorpus(benchCorpus, false)
+	wantLinks, wantMatches := expectedPosts(b, c)
+	feedList := c.newsFeeds(srv.bases)
+	urls := make([]string, len(feedList))
+	for i, f := range feedList {
+		urls[i] = f.URL
+	}
+	topics := c.topics
+	items := benchCorpus.Feeds * benchCorpus.Items
+	c = nil // keep the generated text out of the peak
+	ctx := context.Background()
+
+	hc := floorClient()
+	defer hc.CloseIdleConnections()
+	m := &meter{server: srv.pid}
+	var floors time.Duration
+	var posts int
+	for range b.N {
+		start := time.Now()
+		if _, _, err := floor(ctx, hc, urls, benchConcurrency, gofeedParse); err != nil {
+			b.Fatal(err)
+		}
+		floors += time.Since(start)
+		hc.CloseIdleConnections()
+
+		hooks := &hookServer{links: map[string][]string{}}
+		chatSrv := httptest.NewServer(hooks)
+		rules, notifiers := webhookPerTopic(b, topics, chatSrv)
+		p := newPipeline(b, filepath.Join(b.TempDir(), "feedwatch.db"), feedList, rules)
+		dispatcher := chat.NewDispatcher(chat.DispatcherOptions{Outbox: p.store, Notifiers: notifiers, Now: pollClock})
+		var st pollStats
+		var err error
+		m.measure(b, func() {
+			if st, err = p.run(ctx); err == nil {
+				err = dispatcher.Drain(ctx, time.Minute)
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.fetched != items || st.fresh != items {
+			b.Fatalf("fetched %d items, stored %d, want %d", st.fetched, st.fresh, items)
+		}
+		posts += hooks.check(b, topics, wantLinks)
+		checkMatches(b, p.store, topics, wantMatches)
+		chatSrv.Close()
+		if err := p.store.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.report(b, items)
+	b.ReportMetric(float64(posts)/float64(b.N), "posts/op")
+	b.ReportMetric(floors.Seconds()/float64(b.N), "floor-s/op")
+	b.ReportMetric(m.wall.Seconds()/floors.Seconds(), "x-floor")
+}
+
 // escapedURL is a link as it goes out: with non-ASCII bytes percent-encoded
 // (net/url's form; the generator writes some slugs with accents).
-func escapedURL(t *testing.T, raw string) string {
+func escapedURL(tb testing.TB, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		t.Fatalf("generated link %q: %v", raw, err)
+		tb.Fatalf("generated link %q: %v", raw, err)
 	}
 	return u.String()
 }
