@@ -1518,20 +1518,31 @@ func parseRFC3339Date(s string) (time.Time, bool) {
 	switch {
 	case s == "Z":
 	case len(s) == len("-07:00") && (s[0] == '+' || s[0] == '-') && s[3] == ':':
-		hh, ok1 := dateDigits(s[1:3])
-		mm, ok2 := dateDigits(s[4:6])
-		if !ok1 || !ok2 || hh > 23 || mm > 59 {
+		var ok bool
+		if offset, ok = zoneOffset(s[0], s[1:3], s[4:6]); !ok {
 			return time.Time{}, false
-		}
-		offset = (hh*60 + mm) * 60
-		if s[0] == '-' {
-			offset = -offset
 		}
 	default:
 		return time.Time{}, false
 	}
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
 	return t.Add(-time.Duration(offset) * time.Second), true
+}
+
+// zoneOffset reads a numeric zone offset, from its sign and its hour and
+// minute digits, in seconds east of UTC; hours above 23 or minutes above 59
+// are refused.
+func zoneOffset(sign byte, hh, mm string) (int, bool) {
+	h, ok1 := dateDigits(hh)
+	m, ok2 := dateDigits(mm)
+	if !ok1 || !ok2 || h > 23 || m > 59 {
+		return 0, false
+	}
+	offset := (h*60 + m) * 60
+	if sign == '-' {
+		offset = -offset
+	}
+	return offset, true
 }
 
 // parseRFC1123Date accepts "Mon, 02 Jan 2006 15:04:05 -0700" with the day
@@ -1578,14 +1589,9 @@ func parseRFC1123Date(s string) (time.Time, bool) {
 	switch {
 	case zone == "GMT" || zone == "UTC":
 	case len(zone) == len("-0700") && (zone[0] == '+' || zone[0] == '-'):
-		hh, ok1 := dateDigits(zone[1:3])
-		mm, ok2 := dateDigits(zone[3:5])
-		if !ok1 || !ok2 || hh > 23 || mm > 59 {
+		var ok bool
+		if offset, ok = zoneOffset(zone[0], zone[1:3], zone[3:5]); !ok {
 			return time.Time{}, false
-		}
-		offset = (hh*60 + mm) * 60
-		if zone[0] == '-' {
-			offset = -offset
 		}
 	default:
 		return time.Time{}, false
