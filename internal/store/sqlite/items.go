@@ -211,7 +211,7 @@ func (w *itemWriter) close() {
 }
 
 // stmt returns the statement inserting n rows, unless their feed already
-// has their GUID, and returning the id and guid of the rows it added.
+// has their GUID.
 func (w *itemWriter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st, ok := w.stmts[n]; ok {
 		return st, nil
@@ -220,8 +220,7 @@ func (w *itemWriter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	st, err := w.tx.PrepareContext(ctx, `INSERT INTO items
 		(feed, guid, link, title, summary, categories, author, published, first_seen, routed)
 		VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+`
-		ON CONFLICT (feed, guid) DO NOTHING
-		RETURNING id, guid`)
+		ON CONFLICT (feed, guid) DO NOTHING`)
 	if err != nil {
 		return nil, err
 	}
@@ -254,12 +253,39 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item)
 			args = append(args, feed, it.GUID, it.Link, it.Title, it.Summary,
 				cats, it.Author, toNanos(it.Published), toNanos(it.FirstSeen), routed)
 		}
-		ids, err := returnedIDs(ctx, st, args)
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return nil, err
 		}
-		// The order RETURNING gives rows in is not defined: they are matched
-		// by GUID, the first item with a GUID taking its row.
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			continue
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return nil, err
+		}
+		// Every row a statement adds has a higher ID than any row stored
+		// before it (this connection is the only writer), in the order
+		// given. When every row was added, as on a feed's first poll, they
+		// hold the n IDs up to last. Otherwise (a row skipped for its GUID
+		// may still use up an ID) the added rows are the n with the highest
+		// IDs among the stored rows of the feed with these GUIDs, the first
+		// item with a GUID taking its row.
+		if int(n) == len(rows) {
+			for i := range rows {
+				rows[i].ID = last - n + 1 + int64(i)
+			}
+			added = append(added, rows...)
+			continue
+		}
+		ids, err := newestIDs(ctx, w.tx, feed, rows, int(n))
+		if err != nil {
+			return nil, err
+		}
 		for _, it := range rows {
 			id, ok := ids[it.GUID]
 			if !ok {
@@ -280,23 +306,31 @@ func (w *itemWriter) insert(ctx context.Context, feed string, items []news.Item)
 	return added, nil
 }
 
-// returnedIDs runs an insert and reads the ids by guid that it returns.
-func returnedIDs(ctx context.Context, st *sql.Stmt, args []any) (map[string]int64, error) {
-	rows, err := st.QueryContext(ctx, args...)
+// newestIDs returns, by GUID, the n stored items of feed with the highest
+// IDs among those with the GUIDs of rows.
+func newestIDs(ctx context.Context, tx *sql.Tx, feed string, rows []news.Item, n int) (map[string]int64, error) {
+	args := make([]any, 0, len(rows)+2)
+	args = append(args, feed)
+	for _, it := range rows {
+		args = append(args, it.GUID)
+	}
+	args = append(args, n)
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(rows)), ",")
+	res, err := tx.QueryContext(ctx, "SELECT id, guid FROM items WHERE feed = ? AND guid IN ("+marks+") ORDER BY id DESC LIMIT ?", args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	ids := make(map[string]int64)
-	for rows.Next() {
+	defer res.Close()
+	ids := make(map[string]int64, n)
+	for res.Next() {
 		var id int64
 		var guid string
-		if err := rows.Scan(&id, &guid); err != nil {
+		if err := res.Scan(&id, &guid); err != nil {
 			return nil, err
 		}
 		ids[guid] = id
 	}
-	return ids, rows.Err()
+	return ids, res.Err()
 }
 
 // ftsDoc is an item's entry in the full-text index: its folded words

@@ -170,3 +170,52 @@ func TestInsertItemsManyRows(t *testing.T) {
 		t.Fatalf("second insert stored %d items, %v; want none", len(again), err)
 	}
 }
+
+// TestInsertedIDsAreTheRows checks that the IDs InsertItems returns are those
+// of the rows it stored, whether every item was new (IDs read from the last
+// one) or some were skipped (known GUIDs, repeats within the batch, the last
+// item among them).
+func TestInsertedIDsAreTheRows(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, filepath.Join(t.TempDir(), "ids.db"))
+	if err := s.SyncFeeds(ctx, []news.Feed{{Name: "f", URL: "https://f.example/rss", Source: news.SourceConfig}}); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(guids ...string) []news.Item {
+		var out []news.Item
+		for i, g := range guids {
+			out = append(out, news.Item{GUID: g, Title: fmt.Sprintf("%s #%d", g, i), FirstSeen: time.Unix(int64(i), 0)})
+		}
+		return out
+	}
+	for _, batch := range [][]string{
+		{"a", "b", "c"},
+		{"d", "b", "e", "e", "a", "f", "c"},
+		{"g", "h"},
+		{"a", "b"},
+		{"i", "i"},
+	} {
+		in := mk(batch...)
+		added, err := s.InsertItems(ctx, "f", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, it := range added {
+			ids = append(ids, it.ID)
+		}
+		stored, err := s.itemsByID(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range added {
+			if got := stored[it.ID]; got.GUID != it.GUID || got.Title != it.Title {
+				t.Errorf("batch %v: item %s came back with ID %d, which holds %q (%q)", batch, it.GUID, it.ID, got.GUID, got.Title)
+			}
+		}
+	}
+	n, err := s.CountItems(ctx)
+	if err != nil || n != 9 {
+		t.Errorf("%d items stored (%v), want 9 (a to i)", n, err)
+	}
+}
