@@ -6,9 +6,13 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"modernc.org/sqlite"
 
 	"github.com/feedwatch/feedwatch/internal/news"
 )
@@ -142,6 +146,48 @@ func (s *Store) newIndexer(ctx context.Context, db *sql.DB, prefix string, items
 	}
 	s.fts = x
 	return x, nil
+}
+
+// openIndexFile opens the index file of a file store and its indexer. A
+// file that is not a database or is damaged is deleted and made again: the
+// index is derived from the items, and losing it must not keep the bot from
+// starting.
+func (s *Store) openIndexFile(ctx context.Context, dsn string, params []string) (*sql.DB, *indexer, error) {
+	for attempt := 0; ; attempt++ {
+		db, err := sql.Open("sqlite", withParams(dsn, params))
+		if err != nil {
+			return nil, nil, fmt.Errorf("open sqlite full-text index: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		x, err := s.newIndexer(ctx, db, "", func(*sql.Tx) querier { return s.read })
+		if err == nil {
+			return db, x, nil
+		}
+		_ = db.Close()
+		if attempt > 0 || !isDamaged(err) {
+			return nil, nil, err
+		}
+		path, _, _ := strings.Cut(dsn, "?")
+		s.log.Warn("sqlite full-text index file damaged: making it again from the items", "file", path, "error", err)
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if rerr := os.Remove(path + suffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				return nil, nil, fmt.Errorf("open sqlite full-text index: remove damaged %s: %w", path+suffix, rerr)
+			}
+		}
+	}
+}
+
+// isDamaged reports SQLite's "file is not a database" and "database disk
+// image is malformed".
+func isDamaged(err error) bool {
+	const sqliteCorrupt, sqliteNotADB = 11, 26
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqliteCorrupt || code == sqliteNotADB
 }
 
 // start runs the indexer until close; it first catches up with the items

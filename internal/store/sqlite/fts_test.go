@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -190,5 +191,54 @@ func TestSearchExactWhileIndexLags(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("search %v while the index lags = %v, want %v", tc.words, got, tc.want)
 		}
+	}
+}
+
+// TestDamagedIndexFileIsMadeAgain overwrites the index file of a closed
+// store with garbage: the next open still works, finds every item, and
+// rebuilds the index from the items.
+func TestDamagedIndexFileIsMadeAgain(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "damaged.db")
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SyncFeeds(ctx, []news.Feed{{Name: "f", URL: "https://f.example/rss", Source: news.SourceConfig}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InsertItems(ctx, "f", []news.Item{{GUID: "1", Title: "Ceasefire in Kyiv", FirstSeen: time.Unix(1, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := removeIfExists(path + ftsSuffix + suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path+ftsSuffix, bytes.Repeat([]byte("not a database "), 512), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, path)
+	var found []string
+	if err := s.ScanItems(ctx, store.ItemFilter{Words: []store.Word{{Text: "kyiv"}}}, func(it news.Item) bool {
+		found = append(found, it.GUID)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(found, []string{"1"}) {
+		t.Errorf("found %v, want [1]", found)
+	}
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexEntries(t, s, "kyiv"); n != 1 {
+		t.Errorf("remade index has %d entries for kyiv, want 1", n)
 	}
 }

@@ -127,19 +127,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return s, nil
 	}
 
-	// The index file first, so that the readers attach it ready.
-	// Its writer appends segments and merges them in passes, reading each
-	// page once: a small page cache serves it as well as a large one.
-	fw, err := sql.Open("sqlite", withParams(ftsPath(dsn), append(writer, "_pragma=cache_size(-4000)")))
+	// The index file first, so that the readers attach it ready. Its
+	// writer appends segments and merges them in passes, reading each page
+	// once: a small page cache serves it as well as a large one.
+	fw, x, err := s.openIndexFile(ctx, ftsPath(dsn), append(writer, "_pragma=cache_size(-4000)"))
 	if err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("open sqlite full-text index: %w", err)
-	}
-	fw.SetMaxOpenConns(1)
-	fw.SetMaxIdleConns(1)
-	x, err := s.newIndexer(ctx, fw, "", func(*sql.Tx) querier { return s.read })
-	if err != nil {
-		_ = fw.Close()
 		_ = w.Close()
 		return nil, err
 	}
