@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -61,10 +62,7 @@ type indexer struct {
 	// items reads items to catch up, given the indexing transaction: the
 	// main readers, or the transaction itself with ":memory:".
 	items func(tx *sql.Tx) querier
-	log   interface {
-		Warn(msg string, args ...any)
-		Info(msg string, args ...any)
-	}
+	log   *slog.Logger
 
 	mu     sync.Mutex
 	queue  [][]indexText // new items, in commit order
@@ -75,7 +73,6 @@ type indexer struct {
 	idleMu sync.Mutex
 	idle   *sync.Cond // broadcast after every indexing step
 	upto   int64      // indexed_upto after the last step
-	err    error      // of the last step
 }
 
 // ftsPath returns the index file's DSN for a file DSN: the same path with
@@ -314,7 +311,7 @@ func (x *indexer) run(ctx context.Context) {
 			rest, upto, more, err := x.step(ctx, pending)
 			pending = rest
 			x.idleMu.Lock()
-			x.upto, x.err = upto, err
+			x.upto = upto
 			x.idle.Broadcast()
 			x.idleMu.Unlock()
 			if err != nil {
