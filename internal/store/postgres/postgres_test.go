@@ -302,8 +302,10 @@ func TestClaimRace(t *testing.T) {
 
 // waitForSessions waits until at least n sessions of the test's schema
 // (by application_name, see freshSchema) satisfy cond, a condition on
-// pg_stat_activity: "state = 'idle in transaction'" for a transaction that
-// did its work and is held open, "wait_event_type = 'Lock'" for one blocked.
+// pg_stat_activity: "wait_event_type = 'Lock'" for one blocked. (Whether a
+// transaction has done its work is not for pg_stat_activity to tell: it
+// shows "idle in transaction" between any two statements; startUpdate's
+// worked channel tells.)
 func waitForSessions(t *testing.T, s *Store, cond string, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -328,19 +330,17 @@ func waitForSessions(t *testing.T, s *Store, cond string, n int) {
 	}
 }
 
-// Session conditions for waitForSessions.
-const (
-	heldOpen = "state = 'idle in transaction'"
-	blocked  = "wait_event_type = 'Lock'"
-)
+// blocked is waitForSessions's condition for a session waiting for a lock.
+const blocked = "wait_event_type = 'Lock'"
 
 // startUpdate runs fn in an Update in the background and returns the
-// channel that receives Update's result. With hold set the transaction stays
-// open after fn until release is called, and at the latest when the test
-// ends: a failing test must not leave it open, or closing the store waits
-// for it forever.
-func startUpdate(t *testing.T, s *Store, hold bool, fn func(tx store.Tx) error) (done <-chan error, release func()) {
+// channel that receives Update's result, and one closed once fn has done
+// its work. With hold set the transaction stays open after fn until release
+// is called, and at the latest when the test ends: a failing test must not
+// leave it open, or closing the store waits for it forever.
+func startUpdate(t *testing.T, s *Store, hold bool, fn func(tx store.Tx) error) (done <-chan error, worked <-chan struct{}, release func()) {
 	held := make(chan struct{})
+	didWork := make(chan struct{})
 	var once sync.Once
 	release = func() { once.Do(func() { close(held) }) }
 	if !hold {
@@ -350,14 +350,16 @@ func startUpdate(t *testing.T, s *Store, hold bool, fn func(tx store.Tx) error) 
 	result := make(chan error, 1)
 	go func() {
 		result <- s.Update(context.Background(), func(tx store.Tx) error {
-			if err := fn(tx); err != nil {
+			err := fn(tx)
+			close(didWork)
+			if err != nil {
 				return err
 			}
 			<-held
 			return nil
 		})
 	}()
-	return result, release
+	return result, didWork, release
 }
 
 // TestOutboxCommitOrder checks that a channel's messages are sent in the
@@ -369,10 +371,10 @@ func TestOutboxCommitOrder(t *testing.T) {
 	msg := func(title string) news.OutboxMessage {
 		return news.OutboxMessage{Channel: "news", Message: news.Message{Kind: news.KindAlert, Title: title}}
 	}
-	doneA, releaseA := startUpdate(t, s, true, func(tx store.Tx) error { return tx.Enqueue(msg("first")) })
+	doneA, workedA, releaseA := startUpdate(t, s, true, func(tx store.Tx) error { return tx.Enqueue(msg("first")) })
 	// Only start the second once the first has enqueued, or it could be first.
-	waitForSessions(t, s, heldOpen, 1)
-	doneB, _ := startUpdate(t, s, false, func(tx store.Tx) error { return tx.Enqueue(msg("second")) })
+	<-workedA
+	doneB, _, _ := startUpdate(t, s, false, func(tx store.Tx) error { return tx.Enqueue(msg("second")) })
 	waitForSessions(t, s, blocked, 1)
 	if m, ok, err := s.NextOutbox(t.Context(), "news"); err != nil || ok {
 		t.Fatalf("NextOutbox while the first transaction is open = %+v, %v, %v; want nothing committed", m, ok, err)
@@ -440,9 +442,9 @@ func TestDigestsDoNotDouble(t *testing.T) {
 			return tx.ClearPending(ids...)
 		}
 	}
-	done0, release0 := startUpdate(t, s, true, digest(0))
-	waitForSessions(t, s, heldOpen, 1)
-	done1, _ := startUpdate(t, s, false, digest(1))
+	done0, worked0, release0 := startUpdate(t, s, true, digest(0))
+	<-worked0
+	done1, _, _ := startUpdate(t, s, false, digest(1))
 	waitForSessions(t, s, blocked, 1)
 	release0()
 	for i, done := range []<-chan error{done0, done1} {
